@@ -1,0 +1,5 @@
+import sys
+
+from glassnet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,22 @@
+"""Errors that are the user's to fix, reported as one line without a traceback."""
+
+from __future__ import annotations
+
+
+class GlassnetError(Exception):
+    """A mistake in user input: a file, a field, or an argument.
+
+    The message names where the mistake is and what was expected, e.g.
+    ``mazur.toml: layers[1].weights: expected 2 rows, got 3``.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, field: str | None = None):
+        self.source = source
+        self.field = field
+        self.detail = message
+        parts = [p for p in (source, field) if p]
+        super().__init__(": ".join([*parts, message]))
+
+
+class TrainingDivergedError(GlassnetError):
+    """The loss became NaN or infinite; the network keeps its last good parameters."""

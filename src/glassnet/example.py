@@ -1,0 +1,334 @@
+"""Worked-example files: a network and the samples of one update, in TOML.
+
+The format is documented in ``docs/example-format.md``. ``parse_example``
+validates everything once, here at the boundary, and reports the first mistake
+as ``FILE: FIELD: what was expected, got what``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet.activations import ACTIVATIONS
+from glassnet.engine import EXACT, TrainResult, Variant, backprop, train
+from glassnet.errors import GlassnetError
+from glassnet.losses import LOSSES
+from glassnet.names import Names, bias_counts
+from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.trace import Trace
+
+Array = NDArray[np.floating]
+
+TOP_KEYS = {
+    "title", "source", "url", "description", "loss", "learning_rate", "batch_reduction",
+    "input_names", "layers", "samples", "claims",
+}  # fmt: skip
+LAYER_KEYS = {
+    "activation", "weights", "bias", "train_bias", "slope",
+    "neuron_names", "weight_names", "bias_names",
+}  # fmt: skip
+SAMPLE_KEYS = {"input", "target"}
+
+
+@dataclass
+class Example:
+    """A network, the samples of one update, and the learning rate.
+
+    ``inputs`` has shape ``(n_samples, n_inputs)``, ``targets``
+    ``(n_samples, n_outputs)``. ``claims`` holds the file's ``[claims]`` table
+    as written, for ``glassnet check``.
+    """
+
+    network: Network
+    inputs: Array
+    targets: Array
+    learning_rate: float
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    description: str = ""
+    path: str = ""
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, *, variant: Variant = EXACT) -> Trace:
+        """One update on the example's samples, recorded in a ``Trace``."""
+        return backprop(
+            self.network, self.inputs, self.targets, self.learning_rate, variant=variant
+        )
+
+    def train(self, steps: int, *, variant: Variant = EXACT, **kwargs: Any) -> TrainResult:
+        """``steps`` updates on the example's samples; see ``glassnet.engine.train``."""
+        return train(
+            self.network,
+            self.inputs,
+            self.targets,
+            self.learning_rate,
+            steps,
+            variant=variant,
+            **kwargs,
+        )
+
+
+def read_example(path: str | Path) -> Example:
+    """Read and validate an example file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GlassnetError("no such file", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise GlassnetError(f"cannot read: {error}", source=str(path)) from None
+    return parse_example(text, source=str(path))
+
+
+def parse_example(text: str, *, source: str = "<string>") -> Example:
+    """Parse and validate the TOML text of an example."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise GlassnetError(f"TOML syntax error: {error}", source=source) from None
+    return _Parser(source).example(data)
+
+
+class _Parser:
+    """Builds an ``Example`` from parsed TOML, naming the field of any mistake."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, message: str) -> GlassnetError:
+        return GlassnetError(message, source=self.source, field=where)
+
+    def example(self, data: dict[str, Any]) -> Example:
+        self.keys(data, TOP_KEYS, "")
+        for key in ("loss", "learning_rate", "layers", "samples"):
+            if key not in data:
+                raise self.fail(key, "missing; every example needs loss, learning_rate, "
+                                "[[layers]] and [[samples]]")  # fmt: skip
+        loss = self.choice(data["loss"], sorted(LOSSES), "loss")
+        learning_rate = self.number(data["learning_rate"], "learning_rate")
+        if learning_rate <= 0:
+            raise self.fail("learning_rate", f"must be > 0, got {data['learning_rate']!r}")
+        reduction = self.choice(
+            data.get("batch_reduction", "mean"),
+            list(BATCH_REDUCTIONS),
+            "batch_reduction",
+        )
+        layer_tables = self.tables(data["layers"], "layers")
+        layers = [self.layer(table, index, len(layer_tables)) for index, table in
+                  enumerate(layer_tables)]  # fmt: skip
+        for index in range(1, len(layers)):
+            want, got = layers[index - 1].n_neurons, layers[index].n_inputs
+            if want != got:
+                raise self.fail(
+                    f"layers[{index}].weights",
+                    f"expected {want} columns (one per neuron of layers[{index - 1}]), got {got}",
+                )
+        network = self.network(layers, loss, reduction)
+        network.names = self.names(data, layer_tables, network)
+        inputs, targets = self.samples(data["samples"], network)
+        text_fields = {}
+        for key in ("title", "source", "url", "description"):
+            text_fields[key] = self.text(data.get(key, ""), key)
+        claims = data.get("claims", {})
+        if not isinstance(claims, dict):
+            raise self.fail("claims", f"expected a table, got {_kind(claims)}")
+        return Example(
+            network=network,
+            inputs=inputs,
+            targets=targets,
+            learning_rate=learning_rate,
+            path=self.source,
+            claims=claims,
+            **text_fields,
+        )
+
+    def network(self, layers: list[Layer], loss: str, reduction: str) -> Network:
+        try:
+            return Network(layers, loss=loss, batch_reduction=reduction)
+        except GlassnetError as error:
+            last = f"layers[{len(layers) - 1}].activation"
+            raise self.fail("loss" if "needs a" in error.detail else last, error.detail) from None
+
+    def layer(self, table: dict[str, Any], index: int, n_layers: int) -> Layer:
+        where = f"layers[{index}]"
+        self.keys(table, LAYER_KEYS, where)
+        for key in ("activation", "weights"):
+            if key not in table:
+                raise self.fail(f"{where}.{key}", "missing")
+        activation = self.choice(table["activation"], sorted(ACTIVATIONS), f"{where}.activation")
+        if activation == "softmax" and index != n_layers - 1:
+            raise self.fail(
+                f"{where}.activation",
+                "softmax is for the output layer only, not a hidden layer",
+            )
+        slope = None
+        if "slope" in table:
+            if activation != "leaky_relu":
+                raise self.fail(f"{where}.slope", "only leaky_relu has a slope")
+            slope = self.number(table["slope"], f"{where}.slope")
+        weights = self.matrix(table["weights"], f"{where}.weights")
+        bias = None
+        if "bias" in table:
+            bias = self.bias(table["bias"], weights.shape[0], f"{where}.bias")
+        train_bias = table.get("train_bias", True)
+        if not isinstance(train_bias, bool):
+            raise self.fail(f"{where}.train_bias", f"expected true or false, got {train_bias!r}")
+        from glassnet.activations import get_activation
+
+        return Layer(
+            weights,
+            get_activation(activation, slope=slope),
+            bias=bias,
+            train_bias=train_bias,
+        )
+
+    def samples(self, value: Any, network: Network) -> tuple[Array, Array]:
+        inputs, targets = [], []
+        for index, table in enumerate(self.tables(value, "samples")):
+            where = f"samples[{index}]"
+            self.keys(table, SAMPLE_KEYS, where)
+            for key, size, rows in (
+                ("input", network.n_inputs, inputs),
+                ("target", network.n_outputs, targets),
+            ):
+                if key not in table:
+                    raise self.fail(f"{where}.{key}", "missing")
+                rows.append(self.vector(table[key], size, f"{where}.{key}"))
+        return np.array(inputs), np.array(targets)
+
+    def names(self, data: dict[str, Any], tables: list[dict[str, Any]], network: Network) -> Names:
+        sizes = network.sizes
+        names = Names(sizes=sizes, bias_counts=bias_counts(network))
+        if "input_names" in data:
+            names.inputs = self.strings(data["input_names"], sizes[0], "input_names")
+        for index, table in enumerate(tables):
+            where = f"layers[{index}]"
+            n_out, n_in = sizes[index + 1], sizes[index]
+            if "neuron_names" in table:
+                names.neurons[index] = self.strings(
+                    table["neuron_names"], n_out, f"{where}.neuron_names"
+                )
+            if "weight_names" in table:
+                rows = table["weight_names"]
+                if not isinstance(rows, list) or len(rows) != n_out:
+                    raise self.fail(
+                        f"{where}.weight_names",
+                        f"expected {n_out} rows of {n_in} names",
+                    )
+                names.weights[index] = [
+                    self.strings(row, n_in, f"{where}.weight_names[{j}]")
+                    for j, row in enumerate(rows)
+                ]
+            if "bias_names" in table:
+                mode = network.layers[index].bias_mode
+                value = table["bias_names"]
+                if mode == "shared" and isinstance(value, str):
+                    names.biases[index] = value
+                elif mode == "neuron":
+                    names.biases[index] = self.strings(value, n_out, f"{where}.bias_names")
+                else:
+                    expected = {"shared": "one name (the bias is shared)",
+                                "none": "nothing: the layer has no bias"}[mode]  # fmt: skip
+                    raise self.fail(f"{where}.bias_names", f"expected {expected}")
+        seen: dict[str, int] = {}
+        for name in names.all_names():
+            seen[name] = seen.get(name, 0) + 1
+        repeated = sorted(name for name, count in seen.items() if count > 1)
+        if repeated:
+            raise self.fail("names", f"every name must be unique, repeated: {', '.join(repeated)}")
+        return names
+
+    # -- small checks -------------------------------------------------------
+
+    def keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                field_name = f"{where}.{key}" if where else key
+                raise self.fail(field_name, f"unknown key{hint} (expected one of "
+                                f"{', '.join(sorted(allowed))})")  # fmt: skip
+
+    def tables(self, value: Any, where: str) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            raise self.fail(where, f"expected one or more [[{where}]] tables")
+        return value
+
+    def choice(self, value: Any, options: list[str], where: str) -> str:
+        if value not in options:
+            raise self.fail(where, f"expected one of {', '.join(options)}, got {value!r}")
+        return str(value)
+
+    def number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(where, f"expected a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            raise self.fail(where, f"expected a finite number, got {value!r}")
+        return float(value)
+
+    def vector(self, value: Any, size: int, where: str) -> list[float]:
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list of {size} numbers, got {_kind(value)}")
+        if len(value) != size:
+            raise self.fail(where, f"expected {size} numbers, got {len(value)}")
+        return [self.number(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+    def matrix(self, value: Any, where: str) -> Array:
+        if not isinstance(value, list) or not value or not isinstance(value[0], list):
+            raise self.fail(where, f"expected a list of rows (one per neuron), got {_kind(value)}")
+        width = len(value[0])
+        if width == 0:
+            raise self.fail(where, "expected rows of one or more numbers, got an empty row")
+        rows = []
+        for j, row in enumerate(value):
+            if not isinstance(row, list) or len(row) != width:
+                got = f"{len(row)}" if isinstance(row, list) else _kind(row)
+                raise self.fail(
+                    f"{where}[{j}]",
+                    f"expected {width} numbers like the first row, got {got}",
+                )
+            rows.append([self.number(v, f"{where}[{j}][{i}]") for i, v in enumerate(row)])
+        return np.array(rows)
+
+    def bias(self, value: Any, n_neurons: int, where: str) -> float | list[float]:
+        if isinstance(value, list):
+            return self.vector(value, n_neurons, where)
+        return self.number(value, where)
+
+    def strings(self, value: Any, size: int, where: str) -> list[str]:
+        if (
+            not isinstance(value, list)
+            or len(value) != size
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise self.fail(where, f"expected a list of {size} non-empty names")
+        return list(value)
+
+    def text(self, value: Any, where: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(where, f"expected a string, got {_kind(value)}")
+        return value
+
+
+def _kind(value: Any) -> str:
+    """A short description of a TOML value, for error messages."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__

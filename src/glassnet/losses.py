@@ -1,0 +1,165 @@
+"""Loss functions, each paired with its gradient ``dE/dout``.
+
+A loss is a sum of one term per output neuron, ``E = sum_j E_j``; over a batch
+the loss is the mean (or, when asked, the sum) of the samples' losses. Every
+loss gives its per-output ``terms`` and ``dE/dout``; the two that belong with a
+particular output activation also give the stable combined ``dE/dnet``.
+
+>>> import numpy as np
+>>> loss = get_loss("half_sse")
+>>> out, target = np.array([[0.75]]), np.array([[0.01]])
+>>> float(loss.terms(out, out, target)[0, 0])  # 1/2 (t - o)^2
+0.2738
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet.errors import GlassnetError
+
+Array = NDArray[np.floating]
+
+
+def _softplus(x: Array) -> Array:
+    """``log(1 + exp(x))`` without overflow."""
+    return np.logaddexp(0.0, x)
+
+
+class Loss:
+    """``E = sum_j E_j(out_j, target_j)`` for one sample.
+
+    ``terms`` and ``grad_out`` take ``(n_samples, n_outputs)`` arrays: the output
+    layer's net input, its output, and the target.
+    """
+
+    name: str = ""
+    #: The per-output term, in the notation of the explanations.
+    formula: str = ""
+    #: ``dE/dout_j``.
+    gradient_formula: str = ""
+    #: The output activation this loss must be paired with, if any.
+    requires_activation: str | None = None
+    #: Formula of the combined ``dE/dnet`` when paired with ``requires_activation``.
+    combined_formula: str | None = None
+
+    def terms(self, net: Array, out: Array, target: Array) -> Array:
+        raise NotImplementedError
+
+    def grad_out(self, out: Array, target: Array) -> Array:
+        raise NotImplementedError
+
+    def grad_net(self, net: Array, out: Array, target: Array) -> Array:
+        """The stable combined ``dE/dnet``; only for ``requires_activation`` losses."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class HalfSSE(Loss):
+    name = "half_sse"
+    formula = "1/2 (target - out)^2"
+    gradient_formula = "-(target - out)"
+
+    def terms(self, net: Array, out: Array, target: Array) -> Array:
+        return 0.5 * (target - out) ** 2
+
+    def grad_out(self, out: Array, target: Array) -> Array:
+        return -(target - out)
+
+
+class SSE(Loss):
+    name = "sse"
+    formula = "(out - target)^2"
+    gradient_formula = "2 (out - target)"
+
+    def terms(self, net: Array, out: Array, target: Array) -> Array:
+        return (out - target) ** 2
+
+    def grad_out(self, out: Array, target: Array) -> Array:
+        return 2 * (out - target)
+
+
+class MSE(Loss):
+    name = "mse"
+    formula = "(out - target)^2 / n_outputs"
+    gradient_formula = "2 (out - target) / n_outputs"
+
+    def terms(self, net: Array, out: Array, target: Array) -> Array:
+        return (out - target) ** 2 / out.shape[-1]
+
+    def grad_out(self, out: Array, target: Array) -> Array:
+        return 2 * (out - target) / out.shape[-1]
+
+
+class CrossEntropy(Loss):
+    """``E = -sum_j target_j log(out_j)`` with softmax outputs.
+
+    The terms come from ``log_softmax(net)``, so a saturated output never gives
+    ``log(0)``; ``dE/dnet_j = out_j sum_k target_k - target_j``, which is
+    ``out - target`` for targets that sum to 1.
+    """
+
+    name = "cross_entropy"
+    formula = "-target * log(out)"
+    gradient_formula = "-target / out"
+    requires_activation = "softmax"
+    combined_formula = "out - target"
+
+    def terms(self, net: Array, out: Array, target: Array) -> Array:
+        shifted = net - net.max(axis=-1, keepdims=True)
+        log_out = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return np.where(target == 0, 0.0, -target * log_out)
+
+    def grad_out(self, out: Array, target: Array) -> Array:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(target == 0, 0.0, -target / out)
+
+    def grad_net(self, net: Array, out: Array, target: Array) -> Array:
+        return out * target.sum(axis=-1, keepdims=True) - target
+
+
+class BinaryCrossEntropy(Loss):
+    """``E = -sum_j [t_j log(out_j) + (1 - t_j) log(1 - out_j)]`` with sigmoid outputs.
+
+    Computed from the net input, ``t softplus(-net) + (1 - t) softplus(net)``;
+    ``dE/dnet = out - target``.
+    """
+
+    name = "binary_cross_entropy"
+    formula = "-(target log(out) + (1 - target) log(1 - out))"
+    gradient_formula = "(out - target) / (out (1 - out))"
+    requires_activation = "sigmoid"
+    combined_formula = "out - target"
+
+    def terms(self, net: Array, out: Array, target: Array) -> Array:
+        return target * _softplus(-net) + (1 - target) * _softplus(net)
+
+    def grad_out(self, out: Array, target: Array) -> Array:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (out - target) / (out * (1 - out))
+
+    def grad_net(self, net: Array, out: Array, target: Array) -> Array:
+        return out - target
+
+
+LOSSES: dict[str, Callable[[], Loss]] = {
+    "half_sse": HalfSSE,
+    "sse": SSE,
+    "mse": MSE,
+    "cross_entropy": CrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+}
+
+
+def get_loss(name: str | Loss) -> Loss:
+    """Resolve a loss by name."""
+    if isinstance(name, Loss):
+        return name
+    if name not in LOSSES:
+        raise GlassnetError(f"unknown loss {name!r}; expected one of {', '.join(sorted(LOSSES))}")
+    return LOSSES[name]()

@@ -1,0 +1,196 @@
+"""Fully connected feed-forward networks: layers of ``out = f(W @ x + b)``.
+
+A layer's weights are a matrix ``W`` of shape ``(n_neurons, n_inputs)``: row j is
+neuron j, column i is the layer's input i, as in ``torch.nn.Linear.weight``.
+A layer's bias is one of three kinds:
+
+- one per neuron: an array of shape ``(n_neurons,)``;
+- one shared by the whole layer: an array of shape ``()``;
+- none: ``None``.
+
+>>> import numpy as np
+>>> net = Network([Layer([[0.15, 0.20], [0.25, 0.30]], "sigmoid", bias=0.35),
+...                Layer([[0.40, 0.45], [0.50, 0.55]], "sigmoid", bias=0.60)],
+...               loss="half_sse")
+>>> np.round(net.predict([[0.05, 0.10]]), 6)
+array([[0.751365, 0.772928]])
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet.activations import Activation, get_activation
+from glassnet.errors import GlassnetError
+from glassnet.losses import Loss, get_loss
+from glassnet.names import Names, default_names
+
+Array = NDArray[np.floating]
+BiasMode = Literal["neuron", "shared", "none"]
+BATCH_REDUCTIONS = ("mean", "sum")
+
+
+class Layer:
+    """One fully connected layer, ``out = activation(net)`` with ``net = x @ W.T + b``.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_neurons, n_inputs)
+    activation : str or Activation
+        A name from ``glassnet.activations.ACTIVATIONS``.
+    bias : None, float, or array-like of shape (n_neurons,)
+        ``None`` for no bias, a number for one bias shared by the layer, a
+        sequence for one bias per neuron.
+    train_bias : bool
+        Whether the update changes the bias. A frozen bias still has a gradient.
+    dtype : NumPy float type, default float64
+    """
+
+    def __init__(
+        self,
+        weights: ArrayLike,
+        activation: str | Activation = "sigmoid",
+        *,
+        bias: ArrayLike | None = None,
+        train_bias: bool = True,
+        dtype: type[np.floating] | np.dtype[np.floating] = np.float64,
+    ):
+        self.weights: Array = np.array(weights, dtype=dtype)
+        if self.weights.ndim != 2 or 0 in self.weights.shape:
+            raise GlassnetError(
+                f"weights must be a non-empty matrix (n_neurons, n_inputs), got shape "
+                f"{self.weights.shape}"
+            )
+        self.activation = get_activation(activation)
+        self.bias: Array | None = None if bias is None else np.array(bias, dtype=dtype)
+        if self.bias is not None and self.bias.shape not in ((), (self.n_neurons,)):
+            raise GlassnetError(
+                f"bias must be a number or {self.n_neurons} values, got shape {self.bias.shape}"
+            )
+        self.train_bias = bool(train_bias)
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def bias_mode(self) -> BiasMode:
+        if self.bias is None:
+            return "none"
+        return "shared" if self.bias.ndim == 0 else "neuron"
+
+    def __repr__(self) -> str:
+        bias = {"none": "None", "shared": "shared", "neuron": "per neuron"}[self.bias_mode]
+        frozen = "" if self.train_bias or self.bias is None else ", frozen"
+        return (
+            f"Layer({self.n_inputs} -> {self.n_neurons}, {self.activation.name}, "
+            f"bias={bias}{frozen})"
+        )
+
+
+class Network:
+    """A stack of layers, a loss, and how a batch's losses are combined.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        First hidden layer first; the last one is the output layer.
+    loss : str or Loss, default "half_sse"
+        A name from ``glassnet.losses.LOSSES``.
+    batch_reduction : {"mean", "sum"}, default "mean"
+        The batch loss is the mean (or sum) of the samples' losses.
+    names : Names, optional
+        What the explanations call each input, neuron, weight and bias;
+        defaults to ``i1…``, ``h1…``, ``o1…``, ``w1…``, ``b1…``.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        *,
+        loss: str | Loss = "half_sse",
+        batch_reduction: str = "mean",
+        names: Names | None = None,
+    ):
+        self.layers = list(layers)
+        self.loss = get_loss(loss)
+        self.batch_reduction = batch_reduction
+        self._validate()
+        self.names = names if names is not None else default_names(self)
+
+    def _validate(self) -> None:
+        if not self.layers:
+            raise GlassnetError("a network needs at least one layer")
+        for index, (before, after) in enumerate(zip(self.layers, self.layers[1:]), start=1):
+            if after.n_inputs != before.n_neurons:
+                raise GlassnetError(
+                    f"layers[{index}].weights: expected {before.n_neurons} columns (one per "
+                    f"neuron of layer {index - 1}), got {after.n_inputs}"
+                )
+        for index, layer in enumerate(self.layers[:-1]):
+            if not layer.activation.elementwise:
+                raise GlassnetError(
+                    f"layers[{index}].activation: {layer.activation.name!r} is for the output "
+                    "layer only"
+                )
+        wanted = self.loss.requires_activation
+        last = self.layers[-1].activation.name
+        if wanted is not None and last != wanted:
+            raise GlassnetError(
+                f"loss {self.loss.name!r} needs a {wanted!r} output layer, got {last!r}"
+            )
+        if self.batch_reduction not in BATCH_REDUCTIONS:
+            raise GlassnetError(
+                f"batch_reduction must be one of {', '.join(BATCH_REDUCTIONS)}, "
+                f"got {self.batch_reduction!r}"
+            )
+
+    @property
+    def sizes(self) -> list[int]:
+        """``[n_inputs, n_hidden_1, …, n_outputs]``."""
+        return [self.layers[0].n_inputs] + [layer.n_neurons for layer in self.layers]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.sizes[-1]
+
+    @property
+    def dtype(self) -> np.dtype[np.floating]:
+        return self.layers[0].weights.dtype
+
+    def predict(self, inputs: ArrayLike) -> Array:
+        """The output layer's ``out`` for inputs of shape ``(n_samples, n_inputs)``."""
+        from glassnet.engine import forward
+
+        return forward(self, self.check_inputs(inputs))[-1].out
+
+    def check_inputs(self, inputs: ArrayLike, *, field: str = "inputs") -> Array:
+        x = np.asarray(inputs, dtype=self.dtype)
+        if x.ndim == 1:
+            x = x[None, :]
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise GlassnetError(
+                f"expected shape (n_samples, {self.n_inputs}), got {x.shape}",
+                field=field,
+            )
+        return x
+
+    def copy(self) -> Network:
+        return copy.deepcopy(self)
+
+    def __repr__(self) -> str:
+        layers = ", ".join(repr(layer) for layer in self.layers)
+        return f"Network([{layers}], loss={self.loss.name!r})"
