@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.errors import GlassnetError
+from glassnet.formula import ONE, Add, Call, Cond, Div, Expr, Group, Mul, Neg, Num, Pow, Sub
 
 Array = NDArray[np.floating]
 
@@ -49,6 +50,14 @@ class Activation:
         """``dE/dnet`` from ``dE/dout``; shapes ``(n_samples, n_neurons)``."""
         return grad_out * self.derivative(net, out)
 
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        """``f(net)`` as a formula; ``layer_nets`` are the layer's net inputs (for softmax)."""
+        raise NotImplementedError
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        """``dout/dnet`` as a formula in ``net`` or ``out``."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -66,6 +75,12 @@ class Sigmoid(Activation):
     def derivative(self, net: Array, out: Array) -> Array:
         return out * (1 - out)
 
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        return Div(ONE, Group(Add((ONE, Call("exp", (Neg(net),))))))
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        return Mul((out, Group(Sub(ONE, out))))
+
 
 class Tanh(Activation):
     name = "tanh"
@@ -78,6 +93,12 @@ class Tanh(Activation):
     def derivative(self, net: Array, out: Array) -> Array:
         return 1 - out * out
 
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        return Call("tanh", (net,))
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        return Sub(ONE, Pow(out, 2))
+
 
 class ReLU(Activation):
     name = "relu"
@@ -89,6 +110,12 @@ class ReLU(Activation):
 
     def derivative(self, net: Array, out: Array) -> Array:
         return (net > 0).astype(net.dtype)
+
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        return Call("max", (Num(0.0), net))
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        return Cond(ONE, net, Num(0.0))
 
 
 class LeakyReLU(Activation):
@@ -106,6 +133,12 @@ class LeakyReLU(Activation):
     def derivative(self, net: Array, out: Array) -> Array:
         return np.where(net > 0, 1.0, self.slope).astype(net.dtype)
 
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        return Cond(net, net, Mul((Num(self.slope), net)))
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        return Cond(ONE, net, Num(self.slope))
+
     def __repr__(self) -> str:
         return f"LeakyReLU(slope={self.slope!r})"
 
@@ -120,6 +153,12 @@ class Identity(Activation):
 
     def derivative(self, net: Array, out: Array) -> Array:
         return np.ones_like(net)
+
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        return net
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        return ONE
 
 
 class Softmax(Activation):
@@ -145,6 +184,12 @@ class Softmax(Activation):
 
     def backward(self, net: Array, out: Array, grad_out: Array) -> Array:
         return out * (grad_out - (grad_out * out).sum(axis=-1, keepdims=True))
+
+    def out_formula(self, net: Expr, layer_nets: tuple[Expr, ...]) -> Expr:
+        return Div(Call("exp", (net,)), Group(Add(tuple(Call("exp", (n,)) for n in layer_nets))))
+
+    def derivative_expr(self, net: Expr, out: Expr) -> Expr:
+        return Mul((out, Group(Sub(ONE, out))))
 
 
 ACTIVATIONS: dict[str, Callable[..., Activation]] = {

@@ -246,9 +246,14 @@ def backprop(
         return network.layers[index].weights
 
     all_grads = backward(
-        network, passes, t, reduction=reduction, variant=variant, detailed=detailed,
+        network,
+        passes,
+        t,
+        reduction=reduction,
+        variant=variant,
+        detailed=detailed,
         propagate_through=propagate_through,
-    )  # fmt: skip
+    )
     layer_traces = [update(index, grads) for index, grads in enumerate(all_grads)]
     if detailed:
         for layer, trace in zip(network.layers, layer_traces):

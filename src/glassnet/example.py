@@ -28,13 +28,28 @@ from glassnet.trace import Trace
 Array = NDArray[np.floating]
 
 TOP_KEYS = {
-    "title", "source", "url", "description", "loss", "learning_rate", "batch_reduction",
-    "input_names", "layers", "samples", "claims",
-}  # fmt: skip
+    "title",
+    "source",
+    "url",
+    "description",
+    "loss",
+    "learning_rate",
+    "batch_reduction",
+    "input_names",
+    "layers",
+    "samples",
+    "claims",
+}
 LAYER_KEYS = {
-    "activation", "weights", "bias", "train_bias", "slope",
-    "neuron_names", "weight_names", "bias_names",
-}  # fmt: skip
+    "activation",
+    "weights",
+    "bias",
+    "train_bias",
+    "slope",
+    "neuron_names",
+    "weight_names",
+    "bias_names",
+}
 SAMPLE_KEYS = {"input", "target"}
 
 
@@ -111,8 +126,10 @@ class _Parser:
         self.keys(data, TOP_KEYS, "")
         for key in ("loss", "learning_rate", "layers", "samples"):
             if key not in data:
-                raise self.fail(key, "missing; every example needs loss, learning_rate, "
-                                "[[layers]] and [[samples]]")  # fmt: skip
+                raise self.fail(
+                    key,
+                    "missing; every example needs loss, learning_rate, [[layers]] and [[samples]]",
+                )
         loss = self.choice(data["loss"], sorted(LOSSES), "loss")
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
@@ -123,8 +140,9 @@ class _Parser:
             "batch_reduction",
         )
         layer_tables = self.tables(data["layers"], "layers")
-        layers = [self.layer(table, index, len(layer_tables)) for index, table in
-                  enumerate(layer_tables)]  # fmt: skip
+        layers = [
+            self.layer(table, index, len(layer_tables)) for index, table in enumerate(layer_tables)
+        ]
         for index in range(1, len(layers)):
             want, got = layers[index - 1].n_neurons, layers[index].n_inputs
             if want != got:
@@ -192,7 +210,8 @@ class _Parser:
         )
 
     def samples(self, value: Any, network: Network) -> tuple[Array, Array]:
-        inputs, targets = [], []
+        inputs: list[list[float]] = []
+        targets: list[list[float]] = []
         for index, table in enumerate(self.tables(value, "samples")):
             where = f"samples[{index}]"
             self.keys(table, SAMPLE_KEYS, where)
@@ -203,7 +222,14 @@ class _Parser:
                 if key not in table:
                     raise self.fail(f"{where}.{key}", "missing")
                 rows.append(self.vector(table[key], size, f"{where}.{key}"))
+            self.check_target(targets[-1], network.loss.name, f"{where}.target")
         return np.array(inputs), np.array(targets)
+
+    def check_target(self, target: list[float], loss: str, where: str) -> None:
+        if loss == "cross_entropy" and (min(target) < 0 or abs(sum(target) - 1) > 1e-9):
+            raise self.fail(where, f"cross_entropy needs targets >= 0 that sum to 1, got {target}")
+        if loss == "binary_cross_entropy" and not all(0 <= t <= 1 for t in target):
+            raise self.fail(where, f"binary_cross_entropy needs targets in [0, 1], got {target}")
 
     def names(self, data: dict[str, Any], tables: list[dict[str, Any]], network: Network) -> Names:
         sizes = network.sizes
@@ -236,8 +262,10 @@ class _Parser:
                 elif mode == "neuron":
                     names.biases[index] = self.strings(value, n_out, f"{where}.bias_names")
                 else:
-                    expected = {"shared": "one name (the bias is shared)",
-                                "none": "nothing: the layer has no bias"}[mode]  # fmt: skip
+                    expected = {
+                        "shared": "one name (the bias is shared)",
+                        "none": "nothing: the layer has no bias",
+                    }[mode]
                     raise self.fail(f"{where}.bias_names", f"expected {expected}")
         seen: dict[str, int] = {}
         for name in names.all_names():
@@ -255,8 +283,9 @@ class _Parser:
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 field_name = f"{where}.{key}" if where else key
-                raise self.fail(field_name, f"unknown key{hint} (expected one of "
-                                f"{', '.join(sorted(allowed))})")  # fmt: skip
+                raise self.fail(
+                    field_name, f"unknown key{hint} (expected one of {', '.join(sorted(allowed))})"
+                )
 
     def tables(self, value: Any, where: str) -> list[dict[str, Any]]:
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):

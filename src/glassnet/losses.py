@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.errors import GlassnetError
+from glassnet.formula import HALF, ONE, TWO, Add, Call, Div, Expr, Group, Mul, Neg, Num, Pow, Sub
 
 Array = NDArray[np.floating]
 
@@ -56,6 +57,18 @@ class Loss:
         """The stable combined ``dE/dnet``; only for ``requires_activation`` losses."""
         raise NotImplementedError
 
+    def term_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        """One output's term of the loss, as a formula."""
+        raise NotImplementedError
+
+    def grad_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        """``dE/dout`` of one output, as a formula."""
+        raise NotImplementedError
+
+    def combined_expr(self, out: Expr, target: Expr) -> Expr:
+        """The combined ``dE/dnet``, as a formula."""
+        return Sub(out, target)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -71,6 +84,12 @@ class HalfSSE(Loss):
     def grad_out(self, out: Array, target: Array) -> Array:
         return -(target - out)
 
+    def term_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Mul((HALF, Pow(Group(Sub(target, out)), 2)))
+
+    def grad_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Neg(Group(Sub(target, out)))
+
 
 class SSE(Loss):
     name = "sse"
@@ -83,6 +102,12 @@ class SSE(Loss):
     def grad_out(self, out: Array, target: Array) -> Array:
         return 2 * (out - target)
 
+    def term_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Pow(Group(Sub(out, target)), 2)
+
+    def grad_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Mul((TWO, Group(Sub(out, target))))
+
 
 class MSE(Loss):
     name = "mse"
@@ -94,6 +119,12 @@ class MSE(Loss):
 
     def grad_out(self, out: Array, target: Array) -> Array:
         return 2 * (out - target) / out.shape[-1]
+
+    def term_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Div(Pow(Group(Sub(out, target)), 2), Num(n_outputs))
+
+    def grad_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Div(Mul((TWO, Group(Sub(out, target)))), Num(n_outputs))
 
 
 class CrossEntropy(Loss):
@@ -122,6 +153,12 @@ class CrossEntropy(Loss):
     def grad_net(self, net: Array, out: Array, target: Array) -> Array:
         return out * target.sum(axis=-1, keepdims=True) - target
 
+    def term_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Neg(Mul((target, Call("log", (out,)))))
+
+    def grad_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Neg(Div(target, out))
+
 
 class BinaryCrossEntropy(Loss):
     """``E = -sum_j [t_j log(out_j) + (1 - t_j) log(1 - out_j)]`` with sigmoid outputs.
@@ -145,6 +182,21 @@ class BinaryCrossEntropy(Loss):
 
     def grad_net(self, net: Array, out: Array, target: Array) -> Array:
         return out - target
+
+    def term_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Neg(
+            Group(
+                Add(
+                    (
+                        Mul((target, Call("log", (out,)))),
+                        Mul((Group(Sub(ONE, target)), Call("log", (Group(Sub(ONE, out)),)))),
+                    )
+                )
+            )
+        )
+
+    def grad_expr(self, out: Expr, target: Expr, n_outputs: int) -> Expr:
+        return Div(Group(Sub(out, target)), Group(Mul((out, Group(Sub(ONE, out))))))
 
 
 LOSSES: dict[str, Callable[[], Loss]] = {

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from glassnet import __version__
 from glassnet.errors import GlassnetError
 
-COMMANDS = ["examples", "train"]
+COMMANDS = ["examples", "explain", "train"]
 
 EXIT_USAGE = 2
 

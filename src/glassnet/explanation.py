@@ -1,0 +1,795 @@
+"""A worked example as a sequence of steps, for every renderer to format.
+
+``explain(trace)`` lays out what the engine recorded, in the order the
+tutorials use: the given values, the forward pass, the error, the backward pass
+(every chain-rule factor), the update, and the error after it. Each ``Step`` is
+``lhs = formula = numbers = value``: the formula is built by the activation or
+loss that the engine used, the numbers and the value are read from the trace.
+Nothing here computes a number.
+
+Every step has a ``key``, the name by which ``glassnet check`` claims it:
+``net_h1``, ``out_o1``, ``E_o1``, ``E_total``, ``dE/dout_o1``,
+``dout_o1/dnet_o1``, ``delta_o1``, ``dE_o1/dout_h1``, ``dnet_o1/dw5``,
+``dE/dw5``, ``dE/db1``, ``w5+``, ``out_o1+``, ``E_total+``. With several
+samples, per-sample quantities end in ``[s]`` (``out_h1[2]``, counting from 1)
+and the batch gradients have no suffix.
+
+Networks too large to show neuron by neuron (see ``glassnet.trace.is_small``)
+get the same sections per layer in matrix form, with ``Step.value`` an array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet.formula import (
+    ONE,
+    Add,
+    Div,
+    Expr,
+    Group,
+    Hadamard,
+    Matrix,
+    Mul,
+    Num,
+    Partial,
+    Sub,
+    Sym,
+)
+
+if TYPE_CHECKING:
+    from glassnet.example import Example
+    from glassnet.names import Names
+    from glassnet.network import Network
+    from glassnet.trace import LayerTrace, Trace
+
+E_TOTAL = Sym("E", "total")
+ETA = Sym("η")
+
+
+@dataclass
+class Step:
+    """``lhs = formula = numbers = value``; ``formula``/``numbers`` are None for given values.
+
+    ``touches`` names the inputs, neurons, weights and biases the step involves
+    (the path a diagram highlights).
+    """
+
+    key: str
+    lhs: Expr
+    formula: Expr | None
+    numbers: Expr | None
+    value: float | NDArray[np.floating]
+    touches: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class Block:
+    """Steps about one thing: a neuron, a weight, a sample."""
+
+    title: str
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One stage: ``given``, ``forward``, ``error``, ``backward``, ``update`` or ``after``."""
+
+    kind: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    intro: str = ""
+
+
+@dataclass
+class Explanation:
+    title: str
+    source: str
+    description: str
+    url: str
+    matrix_form: bool
+    sections: list[Section]
+    trace: Trace
+
+    def steps(self) -> list[Step]:
+        """Every step, in order."""
+        return [step for s in self.sections for b in s.blocks for step in b.steps]
+
+    def step(self, key: str) -> Step:
+        for step in self.steps():
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+
+def explain(trace: Trace, example: Example | None = None) -> Explanation:
+    """Lay out a trace as an explanation; ``example`` supplies the title and source."""
+    builder = _MatrixBuilder(trace) if not trace.detailed else _NeuronBuilder(trace)
+    return Explanation(
+        title=example.title if example else "",
+        source=example.source if example else "",
+        description=example.description if example else "",
+        url=example.url if example else "",
+        matrix_form=not trace.detailed,
+        sections=builder.sections(),
+        trace=trace,
+    )
+
+
+def explain_example(example: Example) -> Explanation:
+    """One update of an example, explained."""
+    return explain(example.step(), example)
+
+
+class _NeuronBuilder:
+    """Steps neuron by neuron, weight by weight, for small networks."""
+
+    def __init__(self, trace: Trace):
+        self.trace = trace
+        self.network: Network = trace.network
+        self.names: Names = trace.network.names
+        self.n_layers = len(trace.layers)
+        self.batch = trace.n_samples > 1
+
+    # -- symbols ----------------------------------------------------------
+
+    def suffix(self, s: int) -> str:
+        return f"[{s + 1}]" if self.batch else ""
+
+    def neuron(self, layer: int, j: int) -> str:
+        return self.names.node(layer, j)
+
+    def out_sym(self, layer: int, j: int) -> Sym:
+        """The output of a neuron, or an input of the network for layer -1."""
+        if layer < 0:
+            return Sym(self.names.input(j))
+        return Sym("out", self.neuron(layer, j))
+
+    def sections(self) -> list[Section]:
+        return [
+            self.given(),
+            self.forward(),
+            self.error(),
+            self.backward(),
+            self.update(),
+            self.after(),
+        ]
+
+    # -- given ------------------------------------------------------------
+
+    def given(self) -> Section:
+        t, names = self.trace, self.names
+        section = Section("given", "Given")
+        for s in range(t.n_samples):
+            block = Block(f"sample {s + 1}" if self.batch else "inputs and targets")
+            for i, x in enumerate(t.inputs[s]):
+                name = names.input(i)
+                block.steps.append(Step(name + self.suffix(s), Sym(name), None, None, x, (name,)))
+            last = self.n_layers - 1
+            for j, target in enumerate(t.targets[s]):
+                o = self.neuron(last, j)
+                block.steps.append(
+                    Step(f"target_{o}{self.suffix(s)}", Sym("target", o), None, None, target, (o,))
+                )
+            section.blocks.append(block)
+        for lt in t.layers:
+            block = Block(f"{names.layer(lt.index)}: weights and bias")
+            for j in range(lt.weights.shape[0]):
+                for i in range(lt.weights.shape[1]):
+                    w = names.weight(lt.index, j, i)
+                    block.steps.append(Step(w, Sym(w), None, None, lt.weights[j, i], (w,)))
+            for b, value, note in self.biases(lt):
+                block.steps.append(Step(b, Sym(b), None, None, value, (b,), note))
+            section.blocks.append(block)
+        section.blocks.append(
+            Block("learning rate", [Step("eta", ETA, None, None, t.learning_rate)])
+        )
+        return section
+
+    def biases(self, lt: LayerTrace) -> list[tuple[str, float, str]]:
+        """``(name, value, note)`` of each bias parameter of a layer."""
+        if lt.bias is None:
+            return []
+        note = "" if lt.trains_bias else "frozen: not updated"
+        if lt.bias.ndim == 0:
+            return [(self.names.bias(lt.index), float(lt.bias), note)]
+        return [(self.names.bias(lt.index, j), float(v), note) for j, v in enumerate(lt.bias)]
+
+    # -- forward ----------------------------------------------------------
+
+    def forward(self) -> Section:
+        t = self.trace
+        section = Section("forward", "Forward pass")
+        for s in range(t.n_samples):
+            for lt in t.layers:
+                nets = tuple(Sym("net", self.neuron(lt.index, k)) for k in range(lt.net.shape[1]))
+                net_values = tuple(Num(v) for v in lt.net[s])
+                for j in range(lt.net.shape[1]):
+                    n = self.neuron(lt.index, j)
+                    block = Block(f"{n}{self.sample_label(s)}")
+                    block.steps.append(self.net_step(lt, s, j))
+                    act = self.network.layers[lt.index].activation
+                    block.steps.append(
+                        Step(
+                            f"out_{n}{self.suffix(s)}",
+                            Sym("out", n),
+                            act.out_formula(nets[j], nets),
+                            act.out_formula(net_values[j], net_values),
+                            lt.out[s, j],
+                            (n,),
+                        )
+                    )
+                    section.blocks.append(block)
+        return section
+
+    def sample_label(self, s: int) -> str:
+        return f", sample {s + 1}" if self.batch else ""
+
+    def net_step(self, lt: LayerTrace, s: int, j: int) -> Step:
+        assert lt.net_terms is not None
+        n = self.neuron(lt.index, j)
+        symbols: list[Expr] = []
+        numbers: list[Expr] = []
+        touches = [n]
+        for i in range(lt.weights.shape[1]):
+            w = self.names.weight(lt.index, j, i)
+            symbols.append(Mul((Sym(w), self.out_sym(lt.index - 1, i))))
+            numbers.append(Mul((Num(lt.weights[j, i]), Num(lt.inputs[s, i]))))
+            touches += [w, self.neuron(lt.index - 1, i)]
+        if lt.bias is not None:
+            b = self.names.bias(lt.index, j)
+            symbols.append(Mul((Sym(b), ONE)))
+            numbers.append(Mul((Num(lt.bias if lt.bias.ndim == 0 else lt.bias[j]), ONE)))
+            touches.append(b)
+        return Step(
+            f"net_{n}{self.suffix(s)}",
+            Sym("net", n),
+            Add(tuple(symbols)),
+            Add(tuple(numbers)),
+            lt.net[s, j],
+            tuple(touches),
+        )
+
+    # -- error ------------------------------------------------------------
+
+    def error(self) -> Section:
+        t, loss = self.trace, self.network.loss
+        last = t.layers[-1]
+        n_out = last.out.shape[1]
+        section = Section("error", "Error", intro=f"loss: {loss.name}, E_j = {loss.formula}")
+        for s in range(t.n_samples):
+            block = Block(f"sample {s + 1}" if self.batch else "the error of each output")
+            terms = []
+            for j in range(n_out):
+                o = self.neuron(last.index, j)
+                block.steps.append(
+                    Step(
+                        f"E_{o}{self.suffix(s)}",
+                        Sym("E", o),
+                        loss.term_expr(Sym("out", o), Sym("target", o), n_out),
+                        loss.term_expr(Num(last.out[s, j]), Num(t.targets[s, j]), n_out),
+                        t.loss_terms[s, j],
+                        (o,),
+                    )
+                )
+                terms.append(Sym("E", o))
+            block.steps.append(
+                Step(
+                    f"E_total{self.suffix(s)}",
+                    E_TOTAL,
+                    Add(tuple(terms)),
+                    Add(tuple(Num(v) for v in t.loss_terms[s])),
+                    t.sample_losses[s],
+                )
+            )
+            section.blocks.append(block)
+        if self.batch:
+            section.blocks.append(
+                Block(
+                    "the batch",
+                    [
+                        Step(
+                            "E_total",
+                            E_TOTAL,
+                            self.reduce([Sym("E", f"total[{s + 1}]") for s in range(t.n_samples)]),
+                            self.reduce([Num(v) for v in t.sample_losses]),
+                            t.loss,
+                        )
+                    ],
+                )
+            )
+        return section
+
+    def reduce(self, terms: list[Expr]) -> Expr:
+        """The batch's mean or sum of per-sample values."""
+        total = Add(tuple(terms))
+        if self.network.batch_reduction == "sum":
+            return total
+        return Div(Group(total), Num(len(terms)))
+
+    # -- backward ---------------------------------------------------------
+
+    def backward(self) -> Section:
+        t = self.trace
+        section = Section("backward", "Backward pass")
+        for lt in reversed(t.layers):
+            for j in range(lt.out.shape[1]):
+                for s in range(t.n_samples):
+                    section.blocks.append(self.neuron_block(lt, j, s))
+                for i in range(lt.weights.shape[1]):
+                    section.blocks.append(self.weight_block(lt, j, i))
+            section.blocks += self.bias_blocks(lt)
+        return section
+
+    def neuron_block(self, lt: LayerTrace, j: int, s: int) -> Block:
+        n = self.neuron(lt.index, j)
+        sfx = self.suffix(s)
+        out, net = Sym("out", n), Sym("net", n)
+        block = Block(f"{n}{self.sample_label(s)}: δ_{n} = ∂E_total/∂net_{n}")
+        act = self.network.layers[lt.index].activation
+        is_output = lt.index == self.n_layers - 1
+        if is_output:
+            loss = self.network.loss
+            n_out = lt.out.shape[1]
+            target = Sym("target", n)
+            numbers = (Num(lt.out[s, j]), Num(self.trace.targets[s, j]))
+            block.steps.append(
+                Step(
+                    f"dE/dout_{n}{sfx}",
+                    Partial(E_TOTAL, out),
+                    loss.grad_expr(out, target, n_out),
+                    loss.grad_expr(*numbers, n_out),
+                    lt.dE_dout[s, j],
+                    (n,),
+                )
+            )
+        else:
+            block.steps += self.hidden_error_steps(lt, j, s)
+        if lt.dout_dnet is not None:
+            block.steps.append(
+                Step(
+                    f"dout_{n}/dnet_{n}{sfx}",
+                    Partial(out, net),
+                    act.derivative_expr(net, out),
+                    act.derivative_expr(Num(lt.net[s, j]), Num(lt.out[s, j])),
+                    lt.dout_dnet[s, j],
+                    (n,),
+                )
+            )
+        delta = Sym("δ", n)
+        if lt.combined:
+            loss = self.network.loss
+            formula = loss.combined_expr(out, Sym("target", n))
+            numbers_expr: Expr | None = loss.combined_expr(
+                Num(lt.out[s, j]), Num(self.trace.targets[s, j])
+            )
+            note = f"{loss.name} with {act.name}: the combined form"
+        elif lt.dout_dnet is not None:
+            formula = Mul((Partial(E_TOTAL, out), Partial(out, net)))
+            numbers_expr = Mul((Num(lt.dE_dout[s, j]), Num(lt.dout_dnet[s, j])))
+            note = ""
+        else:
+            formula = Partial(E_TOTAL, net)
+            numbers_expr = None
+            note = f"through the {act.name} Jacobian"
+        block.steps.append(
+            Step(f"delta_{n}{sfx}", delta, formula, numbers_expr, lt.delta[s, j], (n,), note)
+        )
+        return block
+
+    def hidden_error_steps(self, lt: LayerTrace, j: int, s: int) -> list[Step]:
+        """``dE/dout_h = sum_k δ_k · w_kj``, one term per neuron k of the next layer."""
+        assert lt.dE_dout_terms is not None
+        nxt = self.trace.layers[lt.index + 1]
+        n = self.neuron(lt.index, j)
+        sfx = self.suffix(s)
+        out = Sym("out", n)
+        steps, parts, part_values = [], [], []
+        for k in range(nxt.out.shape[1]):
+            m = self.neuron(nxt.index, k)
+            w = self.names.weight(nxt.index, k, j)
+            steps.append(
+                Step(
+                    f"dE_{m}/dout_{n}{sfx}",
+                    Partial(Sym("E", m), out),
+                    Mul((Sym("δ", m), Sym(w))),
+                    Mul((Num(nxt.delta[s, k]), Num(nxt.weights[k, j]))),
+                    lt.dE_dout_terms[s, k, j],
+                    (m, w, n),
+                )
+            )
+            parts.append(Partial(Sym("E", m), out))
+            part_values.append(Num(lt.dE_dout_terms[s, k, j]))
+        steps.append(
+            Step(
+                f"dE/dout_{n}{sfx}",
+                Partial(E_TOTAL, out),
+                Add(tuple(parts)),
+                Add(tuple(part_values)),
+                lt.dE_dout[s, j],
+                (n,),
+            )
+        )
+        return steps
+
+    def weight_block(self, lt: LayerTrace, j: int, i: int) -> Block:
+        assert lt.grad_weights_per_sample is not None
+        w = self.names.weight(lt.index, j, i)
+        n = self.neuron(lt.index, j)
+        x = self.out_sym(lt.index - 1, i)
+        source = self.neuron(lt.index - 1, i)
+        net = Sym("net", n)
+        block = Block(f"{w}: {source} → {n}")
+        per_sample = []
+        for s in range(self.trace.n_samples):
+            sfx = self.suffix(s)
+            block.steps.append(
+                Step(
+                    f"dnet_{n}/d{w}{sfx}",
+                    Partial(net, Sym(w)),
+                    x,
+                    None,
+                    lt.inputs[s, i],
+                    (w, source),
+                )
+            )
+            factors, values = self.delta_factors(lt, j, s)
+            block.steps.append(
+                Step(
+                    f"dE/d{w}{sfx}",
+                    Partial(E_TOTAL, Sym(w)),
+                    Mul((*factors, Partial(net, Sym(w)))),
+                    Mul((*values, Num(lt.inputs[s, i]))),
+                    lt.grad_weights_per_sample[s, j, i],
+                    (w, n, source, *self.downstream(lt.index, j)),
+                )
+            )
+            per_sample.append(lt.grad_weights_per_sample[s, j, i])
+        if self.batch:
+            block.steps.append(
+                Step(
+                    f"dE/d{w}",
+                    Partial(E_TOTAL, Sym(w)),
+                    self.reduce(
+                        [
+                            Partial(Sym("E", f"total[{s + 1}]"), Sym(w))
+                            for s in range(self.trace.n_samples)
+                        ]
+                    ),
+                    self.reduce([Num(v) for v in per_sample]),
+                    lt.grad_weights[j, i],
+                    (w,),
+                )
+            )
+        return block
+
+    def delta_factors(self, lt: LayerTrace, j: int, s: int) -> tuple[list[Expr], list[Expr]]:
+        """The chain-rule factors that make ``δ``: symbols and their values."""
+        n = self.neuron(lt.index, j)
+        out, net = Sym("out", n), Sym("net", n)
+        if lt.dout_dnet is not None and not lt.combined:
+            return (
+                [Partial(E_TOTAL, out), Partial(out, net)],
+                [Num(lt.dE_dout[s, j]), Num(lt.dout_dnet[s, j])],
+            )
+        return [Sym("δ", n)], [Num(lt.delta[s, j])]
+
+    def downstream(self, layer: int, j: int) -> list[str]:
+        """Every neuron and weight between neuron j of ``layer`` and the outputs."""
+        touched: list[str] = []
+        frontier = [j]
+        for nxt in range(layer + 1, self.n_layers):
+            size = self.network.sizes[nxt + 1]
+            for k in range(size):
+                touched += [self.names.weight(nxt, k, f) for f in frontier]
+                touched.append(self.neuron(nxt, k))
+            frontier = list(range(size))
+        return touched
+
+    def bias_blocks(self, lt: LayerTrace) -> list[Block]:
+        if lt.bias is None:
+            return []
+        assert lt.grad_bias_per_sample is not None and lt.grad_bias is not None
+        shared = lt.bias.ndim == 0
+        neurons = range(lt.out.shape[1])
+        groups = [list(neurons)] if shared else [[j] for j in neurons]
+        blocks = []
+        for index, group in enumerate(groups):
+            b = self.names.bias(lt.index, group[0])
+            frozen = "" if lt.trains_bias else " (frozen)"
+            block = Block(
+                f"{b}{frozen}: bias of {', '.join(self.neuron(lt.index, j) for j in group)}"
+            )
+            per_sample = []
+            for s in range(self.trace.n_samples):
+                sfx = self.suffix(s)
+                symbols: list[Expr] = []
+                numbers: list[Expr] = []
+                for j in group:
+                    n = self.neuron(lt.index, j)
+                    symbols.append(Mul((Sym("δ", n), Partial(Sym("net", n), Sym(b)))))
+                    numbers.append(Mul((Num(lt.delta[s, j]), ONE)))
+                value = lt.grad_bias_per_sample[s] if shared else lt.grad_bias_per_sample[s, index]
+                per_sample.append(value)
+                block.steps.append(
+                    Step(
+                        f"dE/d{b}{sfx}",
+                        Partial(E_TOTAL, Sym(b)),
+                        Add(tuple(symbols)) if len(symbols) > 1 else symbols[0],
+                        Add(tuple(numbers)) if len(numbers) > 1 else numbers[0],
+                        value,
+                        (b, *[self.neuron(lt.index, j) for j in group]),
+                    )
+                )
+            if self.batch:
+                grad = lt.grad_bias if shared else lt.grad_bias[index]
+                block.steps.append(
+                    Step(
+                        f"dE/d{b}",
+                        Partial(E_TOTAL, Sym(b)),
+                        self.reduce(
+                            [
+                                Partial(Sym("E", f"total[{s + 1}]"), Sym(b))
+                                for s in range(self.trace.n_samples)
+                            ]
+                        ),
+                        self.reduce([Num(v) for v in per_sample]),
+                        grad,
+                        (b,),
+                    )
+                )
+            blocks.append(block)
+        return blocks
+
+    # -- update -----------------------------------------------------------
+
+    def update(self) -> Section:
+        t = self.trace
+        section = Section(
+            "update",
+            "Update",
+            intro="each parameter p moves against its gradient: p+ = p - η · ∂E_total/∂p",
+        )
+        for lt in reversed(t.layers):
+            block = Block(self.names.layer(lt.index))
+            for j in range(lt.weights.shape[0]):
+                for i in range(lt.weights.shape[1]):
+                    w = self.names.weight(lt.index, j, i)
+                    block.steps.append(
+                        self.update_step(
+                            w,
+                            lt.weights[j, i],
+                            lt.grad_weights[j, i],
+                            lt.step_weights[j, i],
+                            lt.new_weights[j, i],
+                        )
+                    )
+            if lt.bias is not None:
+                assert lt.grad_bias is not None and lt.step_bias is not None
+                assert lt.new_bias is not None
+                shared = lt.bias.ndim == 0
+                for j in range(1 if shared else lt.bias.shape[0]):
+                    b = self.names.bias(lt.index, j)
+                    pick = (lambda a: a) if shared else (lambda a, j=j: a[j])
+                    if lt.trains_bias:
+                        block.steps.append(
+                            self.update_step(
+                                b,
+                                pick(lt.bias),
+                                pick(lt.grad_bias),
+                                pick(lt.step_bias),
+                                pick(lt.new_bias),
+                            )
+                        )
+                    else:
+                        block.steps.append(
+                            Step(
+                                f"{b}+",
+                                Sym(b, updated=True),
+                                Sym(b),
+                                None,
+                                pick(lt.new_bias),
+                                (b,),
+                                "frozen: the bias is not updated",
+                            )
+                        )
+            section.blocks.append(block)
+        return section
+
+    def update_step(self, name: str, old: float, grad: float, step: float, new: float) -> Step:
+        return Step(
+            f"{name}+",
+            Sym(name, updated=True),
+            Sub(Sym(name), Mul((ETA, Partial(E_TOTAL, Sym(name))))),
+            Sub(Num(old), Mul((Num(self.trace.learning_rate), Num(grad)))),
+            new,
+            (name,),
+        )
+
+    # -- after ------------------------------------------------------------
+
+    def after(self) -> Section:
+        t = self.trace
+        last = t.layers[-1]
+        section = Section(
+            "after", "After the update", intro="the same inputs through the updated network"
+        )
+        for s in range(t.n_samples):
+            block = Block(f"sample {s + 1}" if self.batch else "outputs")
+            for j in range(t.outputs_after.shape[1]):
+                o = self.neuron(last.index, j)
+                block.steps.append(
+                    Step(
+                        f"out_{o}+{self.suffix(s)}",
+                        Sym("out", o, updated=True),
+                        None,
+                        None,
+                        t.outputs_after[s, j],
+                        (o,),
+                    )
+                )
+            if self.batch:
+                block.steps.append(
+                    Step(
+                        f"E_total+{self.suffix(s)}",
+                        Sym("E", "total", updated=True),
+                        None,
+                        None,
+                        t.sample_losses_after[s],
+                    )
+                )
+            section.blocks.append(block)
+        section.blocks.append(
+            Block(
+                "the error",
+                [
+                    Step(
+                        "E_total+",
+                        Sym("E", "total", updated=True),
+                        None,
+                        None,
+                        t.loss_after,
+                    )
+                ],
+            )
+        )
+        return section
+
+
+class _MatrixBuilder:
+    """The same sections per layer in matrix form, for large networks."""
+
+    def __init__(self, trace: Trace):
+        self.trace = trace
+        self.network = trace.network
+
+    def sections(self) -> list[Section]:
+        t = self.trace
+        n_layers = len(t.layers)
+        X = Matrix("X", 0)
+        given = Section("given", "Given", intro="matrices: rows are samples, W[j][i] row = neuron")
+        given.blocks.append(
+            Block(
+                "the batch",
+                [
+                    Step("X", X, None, None, t.inputs),
+                    Step("T", Matrix("T", 0), None, None, t.targets),
+                ],
+            )
+        )
+        forward = Section("forward", "Forward pass")
+        backward = Section("backward", "Backward pass")
+        update = Section("update", "Update", intro=f"η = {t.learning_rate:g}")
+        for lt in t.layers:
+            k = lt.index + 1
+            W, b = Matrix("W", k), Matrix("b", k)
+            given.blocks.append(
+                Block(f"layer {k}", [Step(f"W_layer{k}", W, None, None, lt.weights)])
+            )
+            inputs = X if k == 1 else Matrix("out", k - 1)
+            net_formula: Expr = Mul((inputs, Matrix("W", k, transpose=True)))
+            if lt.bias is not None:
+                given.blocks[-1].steps.append(Step(f"b_layer{k}", b, None, None, lt.bias))
+                net_formula = Add((net_formula, b))
+            act = self.network.layers[lt.index].activation
+            forward.blocks.append(
+                Block(
+                    f"layer {k} ({act.name})",
+                    [
+                        Step(f"net_layer{k}", Matrix("net", k), net_formula, None, lt.net),
+                        Step(
+                            f"out_layer{k}",
+                            Matrix("out", k),
+                            None,
+                            None,
+                            lt.out,
+                            note=f"out = {act.formula}, "
+                            + ("element by element" if act.elementwise else "row by row"),
+                        ),
+                    ],
+                )
+            )
+        error = Section("error", "Error", intro=f"loss: {self.network.loss.name}")
+        error.blocks.append(
+            Block(
+                "per sample and for the batch",
+                [
+                    Step("E_total[s]", Sym("E", "total[s]"), None, None, t.sample_losses),
+                    Step(
+                        "E_total",
+                        E_TOTAL,
+                        None,
+                        None,
+                        t.loss,
+                        note=f"the {self.network.batch_reduction} over the batch",
+                    ),
+                ],
+            )
+        )
+        for lt in reversed(t.layers):
+            k = lt.index + 1
+            if lt.combined:
+                delta_formula: Expr = Sub(Matrix("out", k), Matrix("T", 0))
+            elif k == n_layers:
+                delta_formula = Hadamard(Partial(E_TOTAL, Matrix("out", k)), Matrix("f'", k))
+            else:
+                delta_formula = Hadamard(
+                    Mul((Matrix("δ", k + 1), Matrix("W", k + 1))), Matrix("f'", k)
+                )
+            steps = [Step(f"delta_layer{k}", Matrix("δ", k), delta_formula, None, lt.delta)]
+            inputs = Matrix("X", 0) if k == 1 else Matrix("out", k - 1)
+            grad = Mul((Matrix("δ", k, transpose=True), inputs))
+            if self.network.batch_reduction == "mean":
+                grad = Div(grad, Num(t.n_samples))
+            steps.append(
+                Step(
+                    f"dE/dW_layer{k}", Partial(E_TOTAL, Matrix("W", k)), grad, None, lt.grad_weights
+                )
+            )
+            if lt.grad_bias is not None:
+                steps.append(
+                    Step(
+                        f"dE/db_layer{k}",
+                        Partial(E_TOTAL, Matrix("b", k)),
+                        None,
+                        None,
+                        lt.grad_bias,
+                    )
+                )
+            backward.blocks.append(Block(f"layer {k}", steps))
+            upd = [
+                Step(
+                    f"W_layer{k}+",
+                    Matrix("W+", k),
+                    Sub(Matrix("W", k), Mul((ETA, Partial(E_TOTAL, Matrix("W", k))))),
+                    None,
+                    lt.new_weights,
+                )
+            ]
+            if lt.new_bias is not None:
+                note = "" if lt.trains_bias else "frozen: not updated"
+                upd.append(
+                    Step(f"b_layer{k}+", Matrix("b+", k), None, None, lt.new_bias, note=note)
+                )
+            update.blocks.append(Block(f"layer {k}", upd))
+        after = Section("after", "After the update")
+        after.blocks.append(
+            Block(
+                "the error",
+                [
+                    Step(
+                        "E_total+",
+                        Sym("E", "total", updated=True),
+                        None,
+                        None,
+                        t.loss_after,
+                    ),
+                ],
+            )
+        )
+        return [given, forward, error, backward, update, after]
