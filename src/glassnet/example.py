@@ -79,6 +79,17 @@ class Example:
             self.network, self.inputs, self.targets, self.learning_rate, variant=variant
         )
 
+    def traces(self, steps: int, *, variant: Variant = EXACT) -> list[Trace]:
+        """The traces of ``steps`` successive updates; trace k holds update k + 1."""
+        traces = []
+        network = self.network
+        for _ in range(steps):
+            traces.append(
+                backprop(network, self.inputs, self.targets, self.learning_rate, variant=variant)
+            )
+            network = traces[-1].network_after
+        return traces
+
     def train(self, steps: int, *, variant: Variant = EXACT, **kwargs: Any) -> TrainResult:
         """``steps`` updates on the example's samples; see ``glassnet.engine.train``."""
         return train(

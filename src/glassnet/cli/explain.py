@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Any
 
+from glassnet.atomic import write_text_atomic
 from glassnet.cli.train import _positive_int
+from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.explanation import explain_example
-from glassnet.render.json import render_json
-from glassnet.render.text import render_text
 
-FORMATS = {"text": render_text, "json": render_json}
+#: format -> (module, function, what a missing optional dependency is installed with)
+FORMATS = {
+    "text": ("glassnet.render.text", "render_text"),
+    "json": ("glassnet.render.json", "render_json"),
+    "md": ("glassnet.render.markdown", "render_markdown"),
+    "latex": ("glassnet.render.latex", "render_latex"),
+    "html": ("glassnet.render.html", "render_html"),
+}
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,14 +36,38 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--digits", type=_positive_int, default=9, help="significant digits shown (default 9)"
     )
-    parser.add_argument("--format", choices=sorted(FORMATS), default="text")
+    parser.add_argument("--format", choices=list(FORMATS), default="text")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+    parser.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help="html: also show N steps of training (a loss curve and a slider)",
+    )
     parser.set_defaults(run=run)
 
 
+def render(name: str, example_arg: str, *, digits: int, steps: int | None = None) -> str:
+    """The explanation of an example in one format, as text."""
+    example = load_example(example_arg)
+    explanation = explain_example(example)
+    module_name, function = FORMATS[name]
+    renderer = getattr(importlib.import_module(module_name), function)
+    if name == "json":
+        return str(renderer(explanation))
+    if steps is not None:
+        if name != "html":
+            raise GlassnetError(f"--steps goes with --format html, not {name}")
+        return str(renderer(explanation, digits=digits, history=example.traces(steps)))
+    return str(renderer(explanation, digits=digits))
+
+
 def run(args: argparse.Namespace) -> int:
-    explanation = explain_example(load_example(args.example))
-    if args.format == "json":
-        sys.stdout.write(render_json(explanation))
+    text = render(args.format, args.example, digits=args.digits, steps=args.steps)
+    if args.output:
+        write_text_atomic(args.output, text)
     else:
-        sys.stdout.write(render_text(explanation, digits=args.digits))
+        sys.stdout.write(text)
     return 0
