@@ -144,6 +144,21 @@ class _NeuronBuilder:
     def neuron(self, layer: int, j: int) -> str:
         return self.names.node(layer, j)
 
+    def at(self, expr: Expr, s: int) -> Expr:
+        """A per-sample left-hand side, marked ``[s]`` when the batch has several samples."""
+        if not self.batch:
+            return expr
+        mark = f"[{s + 1}]"
+        if isinstance(expr, Sym):
+            return (
+                Sym(expr.base, (expr.sub or "") + mark, expr.updated)
+                if expr.sub
+                else Sym(expr.base + mark, None, expr.updated)
+            )
+        if isinstance(expr, Partial):
+            return Partial(self.at(expr.top, s), expr.bottom)
+        return expr
+
     def out_sym(self, layer: int, j: int) -> Sym:
         """The output of a neuron, or an input of the network for layer -1."""
         if layer < 0:
@@ -151,7 +166,7 @@ class _NeuronBuilder:
         return Sym("out", self.neuron(layer, j))
 
     def sections(self) -> list[Section]:
-        return [
+        sections = [
             self.given(),
             self.forward(),
             self.error(),
@@ -159,6 +174,15 @@ class _NeuronBuilder:
             self.update(),
             self.after(),
         ]
+        if self.batch:
+            # Per-sample steps have keys ending in [s]; their left-hand sides say so too.
+            for section in sections:
+                for block in section.blocks:
+                    for step in block.steps:
+                        if step.key.endswith("]"):
+                            sample = int(step.key[step.key.rindex("[") + 1 : -1])
+                            step.lhs = self.at(step.lhs, sample - 1)
+        return sections
 
     # -- given ------------------------------------------------------------
 
