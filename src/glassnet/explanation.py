@@ -268,7 +268,7 @@ class _NeuronBuilder:
         if lt.bias is not None:
             b = self.names.bias(lt.index, j)
             symbols.append(Mul((Sym(b), ONE)))
-            numbers.append(Mul((Num(lt.bias if lt.bias.ndim == 0 else lt.bias[j]), ONE)))
+            numbers.append(Mul((Num(_entry(lt.bias, j)), ONE)))
             touches.append(b)
         return Step(
             f"net_{n}{self.suffix(s)}",
@@ -599,15 +599,14 @@ class _NeuronBuilder:
                 shared = lt.bias.ndim == 0
                 for j in range(1 if shared else lt.bias.shape[0]):
                     b = self.names.bias(lt.index, j)
-                    pick = (lambda a: a) if shared else (lambda a, j=j: a[j])
                     if lt.trains_bias:
                         block.steps.append(
                             self.update_step(
                                 b,
-                                pick(lt.bias),
-                                pick(lt.grad_bias),
-                                pick(lt.step_bias),
-                                pick(lt.new_bias),
+                                _entry(lt.bias, j),
+                                _entry(lt.grad_bias, j),
+                                _entry(lt.step_bias, j),
+                                _entry(lt.new_bias, j),
                             )
                         )
                     else:
@@ -617,7 +616,7 @@ class _NeuronBuilder:
                                 Sym(b, updated=True),
                                 Sym(b),
                                 None,
-                                pick(lt.new_bias),
+                                _entry(lt.new_bias, j),
                                 (b,),
                                 "frozen: the bias is not updated",
                             )
@@ -767,7 +766,7 @@ class _MatrixBuilder:
                 )
             steps = [Step(f"delta_layer{k}", Matrix("δ", k), delta_formula, None, lt.delta)]
             inputs = Matrix("X", 0) if k == 1 else Matrix("out", k - 1)
-            grad = Mul((Matrix("δ", k, transpose=True), inputs))
+            grad: Expr = Mul((Matrix("δ", k, transpose=True), inputs))
             if self.network.batch_reduction == "mean":
                 grad = Div(grad, Num(t.n_samples))
             steps.append(
@@ -817,3 +816,8 @@ class _MatrixBuilder:
             )
         )
         return [given, forward, error, backward, update, after]
+
+
+def _entry(values: NDArray[np.floating], j: int) -> float:
+    """Neuron j's value of a per-neuron array, or the one value of a shared one."""
+    return float(values if values.ndim == 0 else values[j])

@@ -116,7 +116,7 @@ def format_array(values: NDArray[np.floating], digits: int, indent: str) -> str:
         max_line_width=WIDTH - len(indent),
         threshold=36,
         edgeitems=3,
-        formatter={"float_kind": lambda v: format_number(v, min(digits, 6))},
+        formatter={"float_kind": lambda v: format_number(v, min(digits, 6))},  # type: ignore[arg-type]
     )
     return "\n".join(indent + line for line in text.splitlines())
 
