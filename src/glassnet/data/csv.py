@@ -193,7 +193,8 @@ class _Table:
     def _numbers(self, cells: NDArray[np.str_], lines: list[int], cols: list[int]) -> Features:
         """``cells`` as float32, naming the first cell that is not a finite number."""
         try:
-            block = cells.astype(np.float32)
+            with np.errstate(over="ignore"):  # 1e39 becomes inf, reported just below
+                block = cells.astype(np.float32)
         except ValueError:
             raise self._bad_text(cells, lines, cols) from None
         finite = np.isfinite(block)

@@ -121,7 +121,7 @@ class _Table:
         if not items or any(isinstance(v, bool) or not isinstance(v, int | str) for v in items):
             raise self.fail("target", f"expected a column name, a 0-based column index, or a "
                             f"list of them, got {value!r}")  # fmt: skip
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 def load_source(

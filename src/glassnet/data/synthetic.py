@@ -58,13 +58,13 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Two interleaving half circles (the layout of scikit-learn's ``make_moons``).
 
     Class 0: ``(cos a, sin a)``; class 1: ``(1 - cos a, 0.5 - sin a)``; with ``a``
-    evenly from 0 to π, ``n_samples // 2`` points in class 1 and the rest in
-    class 0. Gaussian noise with standard deviation ``noise`` is added, and
+    evenly from 0 to π, ``n_samples // 2`` points in class 0 and the rest in
+    class 1. Gaussian noise with standard deviation ``noise`` is added, and
     the samples are shuffled.
     """
     n_samples, noise = _check(n_samples, noise, minimum=2)
     rng = np.random.default_rng(seed)
-    n_outer, n_inner = n_samples - n_samples // 2, n_samples // 2
+    n_outer, n_inner = n_samples // 2, n_samples - n_samples // 2
     a_outer = np.linspace(0, math.pi, n_outer)
     a_inner = np.linspace(0, math.pi, n_inner)
     outer = np.column_stack([np.cos(a_outer), np.sin(a_outer)])
@@ -80,7 +80,8 @@ def _finish(
     noise: float,
     rng: np.random.Generator,
 ) -> Dataset:
-    points = points + rng.normal(scale=noise, size=points.shape) if noise else points
+    # Drawn even when noise = 0, so the shuffle is the same for every noise level.
+    points = points + rng.normal(scale=noise, size=points.shape)
     order = rng.permutation(len(points))
     return Dataset(points[order].astype(np.float32), labels[order], classes=[0, 1], name=name,
                    feature_names=["x1", "x2"])  # fmt: skip
