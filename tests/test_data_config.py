@@ -197,6 +197,13 @@ def test_npz_and_idx_sources(tmp_path):
             "train.toml: data.train: {tmp}/good.csv: no such folder",
         ),
         (
+            {
+                "train": {"format": "mnist", "path": MNIST},
+                "validation": {"format": "mnist", "path": MNIST},
+            },
+            "train.toml: data.validation.split: missing; expected one of train, test",
+        ),
+        (
             {"train": {"format": "mnist", "path": MNIST, "split": "dev"}},
             "train.toml: data.train.split: expected one of train, test, got 'dev'",
         ),

@@ -100,7 +100,7 @@ def from_config(table: Any, *, base_dir: str | Path, source: str, seed: int) -> 
         raise fail("scale", f'expected a string such as "standard", got {scale!r}')
     preprocessor = Preprocessor.parse(scale, source=source, field="data.scale")
 
-    def load(key: str, split_name: str) -> Dataset | None:
+    def load(key: str, split_name: str | None) -> Dataset | None:
         if key not in table:
             return None
         dataset = load_source(table[key], base_dir=base_dir, source=source, field=f"data.{key}",
@@ -109,7 +109,8 @@ def from_config(table: Any, *, base_dir: str | Path, source: str, seed: int) -> 
 
     train = load("train", "train")
     assert train is not None
-    validation = _align(load("validation", "train"), train, fail, "validation")
+    # A validation table must say which MNIST split it means: "train" would repeat data.train.
+    validation = _align(load("validation", None), train, fail, "validation")
     test = _align(load("test", "test"), train, fail, "test")
 
     def carve(dataset: Dataset, key: str, stream: int, label: str) -> tuple[Dataset, Dataset]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -184,23 +185,27 @@ class _Table:
     # -- reading ----------------------------------------------------------------
 
     def add(self, rows: list[list[str]], lines: list[int]) -> None:
-        cells = np.array(rows, dtype=str)
-        self.feature_blocks.append(self._numbers(cells[:, self.feature_cols], lines,
-                                                 self.feature_cols))  # fmt: skip
-        self.target_blocks.append(np.char.strip(cells[:, self.target_cols]))
+        features = _pick(rows, self.feature_cols)
+        self.feature_blocks.append(self._numbers(features, lines, self.feature_cols))
+        targets = _pick(rows, self.target_cols)
+        self.target_blocks.append(
+            np.char.strip(np.array(targets, dtype=str).reshape(len(rows), -1))
+        )
         self.lines.append(np.array(lines, dtype=np.int64))
 
-    def _numbers(self, cells: NDArray[np.str_], lines: list[int], cols: list[int]) -> Features:
+    def _numbers(self, cells: Sequence[Sequence[str]], lines: Sequence[int],
+                 cols: list[int]) -> Features:  # fmt: skip
         """``cells`` as float32, naming the first cell that is not a finite number."""
         try:
+            # NumPy parses each string as float() does, but without a Python loop.
             with np.errstate(over="ignore"):  # 1e39 becomes inf, reported just below
-                block = cells.astype(np.float32)
+                block = np.array(cells, dtype=np.float32).reshape(len(cells), len(cols))
         except ValueError:
             raise self._bad_text(cells, lines, cols) from None
         finite = np.isfinite(block)
         if not finite.all():
             r, c = (int(v) for v in np.argwhere(~finite)[0])
-            text = str(cells[r, c]).strip()
+            text = str(cells[r][c]).strip()
             value = float(text)
             if math.isnan(value):
                 what = "NaN (a missing value)"
@@ -212,11 +217,12 @@ class _Table:
             )
         return block
 
-    def _bad_text(self, cells: NDArray[np.str_], lines: list[int], cols: list[int]) -> Exception:
-        for r, row in enumerate(cells.tolist()):
+    def _bad_text(self, cells: Sequence[Sequence[str]], lines: Sequence[int],
+                  cols: list[int]) -> Exception:  # fmt: skip
+        for r, row in enumerate(cells):
             for c, text in enumerate(row):
                 if not _is_number(text):
-                    stripped = text.strip()
+                    stripped = str(text).strip()
                     problem = (
                         f"expected a number, got {stripped!r}"
                         if stripped
@@ -236,7 +242,7 @@ class _Table:
         return np.concatenate(self.target_blocks)
 
     def numeric_targets(self) -> Features:
-        cells = self.target_cells()
+        cells = self.target_cells().tolist()
         lines = np.concatenate(self.lines).tolist()
         return self._numbers(cells, lines, self.target_cols)
 
@@ -346,6 +352,19 @@ def _parse(
     if not table.lines:
         raise GlassnetError("no data lines after the header", source=source)
     return table
+
+
+def _pick(rows: list[list[str]], cols: list[int]) -> list[Sequence[str]]:
+    """The cells of ``cols`` from every row (a slice when the columns are a run)."""
+    if not cols:
+        return [[] for _ in rows]
+    first, last = cols[0], cols[-1]
+    if cols == list(range(first, last + 1)):
+        return [row[first : last + 1] for row in rows]
+    if len(cols) == 1:
+        return [[row[first]] for row in rows]
+    get = operator.itemgetter(*cols)
+    return [get(row) for row in rows]
 
 
 def _is_number(text: str) -> bool:

@@ -131,13 +131,14 @@ def load_source(
     source: str,
     field: str,
     seed: int = 0,
-    default_split: str = "train",
+    default_split: str | None = "train",
 ) -> Dataset:
     """The data set a source table describes; errors name ``source`` and ``field``.
 
     Relative paths are relative to ``base_dir`` (the folder of the config file).
     ``seed`` seeds generated problems without their own ``seed`` and the random
-    subset of ``limit``.
+    subset of ``limit``. ``default_split`` is the MNIST split used when the table
+    names none (``None``: the table must name one).
     """
     if not isinstance(table, dict):
         raise GlassnetError(f"expected a table such as {{format = \"csv\", path = \"…\"}}, "
@@ -163,7 +164,7 @@ def load_source(
     return dataset
 
 
-def _csv(t: _Table, seed: int, split: str) -> Dataset:
+def _csv(t: _Table, seed: int, split: str | None) -> Dataset:
     return load_csv(
         t.path("path"),
         target=t.column(),
@@ -174,12 +175,12 @@ def _csv(t: _Table, seed: int, split: str) -> Dataset:
     )
 
 
-def _npz(t: _Table, seed: int, split: str) -> Dataset:
+def _npz(t: _Table, seed: int, split: str | None) -> Dataset:
     return load_npz(t.path("path"), x=t.string("x", "X"), y=t.string("y", "y"),
                     task=t.string("task", "auto", TASKS), classes=t.classes())  # fmt: skip
 
 
-def _npy(t: _Table, seed: int, split: str) -> Dataset:
+def _npy(t: _Table, seed: int, split: str | None) -> Dataset:
     return load_npy(
         t.path("path"),
         t.path("targets"),
@@ -190,17 +191,19 @@ def _npy(t: _Table, seed: int, split: str) -> Dataset:
     )
 
 
-def _idx(t: _Table, seed: int, split: str) -> Dataset:
+def _idx(t: _Table, seed: int, split: str | None) -> Dataset:
     images, labels = t.path("images"), t.path("labels")
     return images_dataset(read_idx(images), read_idx(labels), name=images.stem,
                           source=str(images))  # fmt: skip
 
 
-def _mnist(t: _Table, seed: int, split: str) -> Dataset:
-    return load_mnist(t.path("path"), t.string("split", split, SPLITS))
+def _mnist(t: _Table, seed: int, split: str | None) -> Dataset:
+    if split is None and "split" not in t.data:
+        raise t.fail("split", f"missing; expected one of {', '.join(SPLITS)}")
+    return load_mnist(t.path("path"), t.string("split", split or "", SPLITS))
 
 
-def _generated(t: _Table, seed: int, split: str) -> Dataset:
+def _generated(t: _Table, seed: int, split: str | None) -> Dataset:
     kind = t.data["format"]
     if kind == "xor":
         return xor()
@@ -214,7 +217,7 @@ def _generated(t: _Table, seed: int, split: str) -> Dataset:
     return moons(n_samples, noise, own_seed)
 
 
-_LOADERS: dict[str, Callable[[_Table, int, str], Dataset]] = {
+_LOADERS: dict[str, Callable[[_Table, int, str | None], Dataset]] = {
     "csv": _csv,
     "npz": _npz,
     "npy": _npy,
