@@ -47,7 +47,7 @@ def serve():
         server = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), partial(handler, directory=str(folder))
         )
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/files"
 
@@ -79,9 +79,13 @@ def test_good_files_arrive_identical(tmp_path, mirror, serve):
     for name in NAMES:
         assert filecmp.cmp(tmp_path / "out" / name, MNIST / name, shallow=False)
     assert leftovers(tmp_path / "out") == []
-    # The recompressed train-images matches by its content md5, the rest by the file md5.
-    assert lines[0].endswith(f"downloaded from {url}/train-images-idx3-ubyte.gz, content md5 ok")
-    assert all(line.endswith(", md5 ok") for line in lines[1:])
+    out = tmp_path / "out"
+    assert lines[:2] == [
+        f"{out}/train-images-idx3-ubyte.gz: downloading {url}/train-images-idx3-ubyte.gz",
+        # The recompressed train-images matches by its content md5, the rest by the file md5.
+        f"{out}/train-images-idx3-ubyte.gz: content md5 ok",
+    ]
+    assert lines[3::2] == [f"{out}/{name}: md5 ok" for name in NAMES[1:]]
     again = []
     fetch("mnist", tmp_path / "out", mirror=url, report=again.append)
     assert all(line.endswith("already there, checksum ok") for line in again)

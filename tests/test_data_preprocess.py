@@ -101,6 +101,14 @@ def test_dict_round_trip_is_exact_and_json_ready(spelling):
 
 
 def test_dict_layout():
+    # The example in docs/data.md: each float32 written as the float64 equal to it.
+    assert Preprocessor("standard").fit(TRAIN).to_dict() == {
+        "format": 1,
+        "kind": "standard",
+        "offset": [3.0, 20.0],
+        "scale": [float(np.float32(math.sqrt(8 / 3))), float(np.float32(math.sqrt(200)))],
+    }
+    assert float(np.float32(math.sqrt(8 / 3))) == 1.632993221282959
     pre = Preprocessor("minmax").fit(TRAIN)
     assert pre.to_dict() == {"format": 1, "kind": "minmax", "offset": [1.0, 10.0],
                              "scale": [4.0, 30.0]}  # fmt: skip

@@ -158,7 +158,8 @@ def fetch(
     """Download the four files of ``name`` (``"mnist"``, ``"fashion-mnist"``) into ``to``.
 
     Files already there with a matching checksum are kept. ``mirror`` is the
-    base URL the file names are appended to. ``report`` receives one line per file.
+    base URL the file names are appended to. ``report`` receives a line before and
+    after each download.
     """
     if name not in SETS:
         raise GlassnetError(f"expected one of {', '.join(SETS)}, got {name!r}", field="name")
@@ -173,7 +174,8 @@ def fetch(
         if destination.is_file() and verify(destination, remote) is not None:
             say(f"{destination}: already there, checksum ok")
         else:
+            say(f"{destination}: downloading {url}")
             matched = download(url, destination, remote)
-            say(f"{destination}: downloaded from {url}, {matched} ok")
+            say(f"{destination}: {matched} ok")
         paths.append(destination)
     return paths
