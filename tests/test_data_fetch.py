@@ -155,3 +155,11 @@ def _md5(data: bytes) -> str:
     import hashlib
 
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def test_a_folder_in_the_way_is_reported(tmp_path, mirror, serve):
+    out = tmp_path / "out"
+    (out / "train-images-idx3-ubyte.gz").mkdir(parents=True)
+    with pytest.raises(GlassnetError, match=r"out/train-images-idx3-ubyte.gz: cannot write: "):
+        fetch("mnist", out, mirror=serve(mirror.parent))
+    assert leftovers(out) == []

@@ -91,7 +91,12 @@ def download(
                 "nothing was written",
                 source=remote.name,
             )
-        os.replace(part, destination)
+        try:
+            os.replace(part, destination)
+        except OSError as error:
+            raise GlassnetError(
+                f"cannot write: {error.strerror}", source=str(destination)
+            ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
