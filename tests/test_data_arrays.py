@@ -72,6 +72,12 @@ def test_npy_pair_memory_mapped(tmp_path):
             "set.npz: y: sample 2: label 2 is not one of the declared classes [0, 1]",
         ),
         (
+            # Two undeclared labels: the message names the earliest sample, not label 3.
+            {"X": np.zeros((5, 1)), "y": np.array([0, 1, 9, 3, 0])},
+            {"classes": [0, 1]},
+            "set.npz: y: sample 2: label 9 is not one of the declared classes [0, 1]",
+        ),
+        (
             {"X": np.zeros((2, 1)), "y": np.array([0.5, np.inf])},
             {},
             "set.npz: y: sample 1: target is not a finite number",

@@ -171,6 +171,13 @@ def test_bad_input_messages(tmp_path, text, options, message):
     assert str(info.value).startswith(str(path))
 
 
+def test_the_earliest_undeclared_label_is_reported(tmp_path):
+    # "ant" sorts before "zebra", but "zebra" comes first in the file.
+    path = write(tmp_path, "a,b,c\n1,2,cat\n1,2,zebra\n3,4,ant\n")
+    with pytest.raises(GlassnetError, match=r"line 3, column 3 \(\"c\"\): label 'zebra' is not"):
+        load_csv(path, classes=["cat", "dog"])
+
+
 def test_errors_past_the_first_block_name_the_right_line(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_module, "BLOCK_ROWS", 4)
     lines = ["a,b,label"] + [f"{k},{k + 1},{k % 2}" for k in range(10)]

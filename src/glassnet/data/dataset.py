@@ -235,15 +235,14 @@ def targets_from_array(
             order = sorted_labels(found)
         else:
             order = declared_classes(classes, source=source)
-            known = set(order)
-            for k, label in enumerate(found):
-                if label not in known:
-                    bad = int(np.flatnonzero(inverse == k)[0])
-                    raise GlassnetError(
-                        f"sample {bad}: label {label!r} is not one of the declared classes "
-                        f"{_short(order)}",
-                        source=source,
-                    )
+            unknown = [k for k, label in enumerate(found) if label not in set(order)]
+            if unknown:
+                bad = int(np.flatnonzero(np.isin(inverse, unknown))[0])  # the earliest sample
+                raise GlassnetError(
+                    f"sample {bad}: label {found[int(inverse.reshape(-1)[bad])]!r} is not one of "
+                    f"the declared classes {_short(order)}",
+                    source=source,
+                )
         position = {label: k for k, label in enumerate(order)}
         mapping = np.array([position[label] for label in found], dtype=np.int64)
         return mapping[inverse.reshape(-1)], order
