@@ -140,12 +140,20 @@ def backward(
     variant: Variant = EXACT,
     detailed: bool = False,
     propagate_through: Callable[[int, LayerGradients], Array] | None = None,
+    lean: bool = False,
 ) -> list[LayerGradients]:
     """Backpropagate from the output layer down; one entry per layer, first layer first.
 
     ``propagate_through(index, grads)`` returns the weights of layer ``index``
     that the layer below backpropagates through (by default the weights the
     forward pass used).
+
+    ``lean`` is for training loops, which need only the gradients: the
+    output layer's ``dE/dout`` is not computed when the combined ``dE/dnet``
+    replaces it (it is left empty), and the ``1/n`` of a mean is folded into
+    the output layer's delta, so every ``delta`` is ``reduce_s``-scaled and no
+    extra pass over weight-sized arrays scales the gradients. Same gradients
+    up to rounding; ``backprop`` and its trace never use it.
     """
     r = variant.rounder()
     reduction = reduction or network.batch_reduction
@@ -153,12 +161,21 @@ def backward(
     n_layers = len(network.layers)
     result: list[LayerGradients | None] = [None] * n_layers
     last = passes[-1]
-    dE_dout = r(network.loss.grad_out(last.out, targets) * variant.gradient_scale)
+    combined_output = network.loss.requires_activation is not None
+    if lean and combined_output:
+        dE_dout = last.out[:0]
+    else:
+        dE_dout = r(network.loss.grad_out(last.out, targets) * variant.gradient_scale)
+    folded = 1.0
+    if lean:
+        folded, scale = scale, 1.0
+        if not combined_output and folded != 1.0:
+            dE_dout = dE_dout * folded
     dE_dout_terms = None
     for index in reversed(range(n_layers)):
         layer, fwd = network.layers[index], passes[index]
         act = layer.activation
-        combined = index == n_layers - 1 and network.loss.requires_activation is not None
+        combined = index == n_layers - 1 and combined_output
         dout_dnet = None
         if act.elementwise:
             at = (
@@ -168,16 +185,23 @@ def backward(
             )
             dout_dnet = r(act.derivative(*at))
         if combined:
-            delta = network.loss.grad_net(fwd.net, fwd.out, targets) * variant.gradient_scale
+            delta = network.loss.grad_net(fwd.net, fwd.out, targets) * (
+                variant.gradient_scale * folded
+            )
         elif dout_dnet is not None:
             delta = dE_dout * dout_dnet
         else:
             delta = act.backward(fwd.net, fwd.out, dE_dout)
         delta = r(delta)
-        grad_weights = r(delta.T @ fwd.inputs * scale)
+        grad_weights: Array = delta.T @ fwd.inputs  # a transposed view: BLAS reads delta as is
+        if scale != 1.0:
+            grad_weights = grad_weights * scale
+        grad_weights = r(grad_weights)
         grad_bias = None
         if layer.bias is not None:
-            per_neuron = delta.sum(axis=0) * scale
+            per_neuron = delta.sum(axis=0)
+            if scale != 1.0:
+                per_neuron = per_neuron * scale
             if layer.bias.ndim == 0:
                 grad_bias = r(
                     per_neuron[:1].sum() if variant.shared_bias_from_first else per_neuron.sum()
@@ -328,6 +352,35 @@ def _update(
     )
 
 
+def _layer_updates(
+    network: Network,
+    passes: list[LayerForward],
+    targets: Array,
+    reduction: str,
+    eta: float,
+    variant: Variant,
+) -> list[LayerTrace]:
+    """Each layer's ``_update`` for one step, computed in the order ``backprop`` uses."""
+    updates: dict[int, LayerTrace] = {}
+
+    def update(index: int, grads: LayerGradients) -> LayerTrace:
+        if index not in updates:
+            layer = network.layers[index]
+            updates[index] = _update(layer, index, passes[index], grads, eta, variant)
+        return updates[index]
+
+    def propagate_through(index: int, grads: LayerGradients) -> Array:
+        if variant.hidden_deltas_after_update:
+            return update(index, grads).new_weights
+        return network.layers[index].weights
+
+    all_grads = backward(
+        network, passes, targets, reduction=reduction, variant=variant,
+        propagate_through=propagate_through,
+    )  # fmt: skip
+    return [update(index, grads) for index, grads in enumerate(all_grads)]
+
+
 def _check_targets(network: Network, targets: ArrayLike, n_samples: int) -> Array:
     t = np.asarray(targets, dtype=network.dtype)
     if t.ndim == 1:
@@ -371,20 +424,38 @@ def train(
     """
     if steps < 1:
         raise GlassnetError(f"steps must be >= 1, got {steps}")
+    # The arithmetic of ``backprop`` step by step, without its copies: one working
+    # network whose layers take each update's new arrays, and the forward pass that
+    # measures the loss after an update reused as the next update's forward pass.
+    x = network.check_inputs(inputs)
+    t = _check_targets(network, targets, x.shape[0])
+    r = variant.rounder()
+    reduction = network.batch_reduction
+    if variant.flip_batch_reduction:
+        reduction = "sum" if reduction == "mean" else "mean"
+    eta = float(learning_rate) ** variant.learning_rate_power
+    current = network.copy()
+    layers = current.layers
     losses = np.empty(steps)
-    current = network
-    trace = None
+    passes = forward(current, x, rounder=r)
     for step in range(steps):
-        trace = backprop(current, inputs, targets, learning_rate, variant=variant, detailed=False)
-        if not np.isfinite(trace.loss_after):
+        new = _layer_updates(current, passes, t, reduction, eta, variant)
+        before = [(layer.weights, layer.bias) for layer in layers]
+        for layer, trace in zip(layers, new):
+            layer.weights, layer.bias = trace.new_weights, trace.new_bias
+        after_passes = forward(current, x)
+        _, sample_losses = batch_loss(current, after_passes[-1].net, after_passes[-1].out, t)
+        loss_after = float(_reduce(sample_losses, network.batch_reduction))
+        if not np.isfinite(loss_after):
+            for layer, (weights, bias) in zip(layers, before):
+                layer.weights, layer.bias = weights, bias
             error = TrainingDivergedError(
-                f"loss became {trace.loss_after} at step {step + 1}; try a smaller learning_rate"
+                f"loss became {loss_after} at step {step + 1}; try a smaller learning_rate"
             )
             error.network = current  # type: ignore[attr-defined]
             raise error
-        current = trace.network_after
-        losses[step] = trace.loss_after
+        losses[step] = loss_after
         if on_step is not None:
-            on_step(step + 1, trace.loss_after)
-    assert trace is not None
-    return TrainResult(network=current, losses=losses, outputs=trace.outputs_after)
+            on_step(step + 1, loss_after)
+        passes = after_passes if variant.round_decimals is None else forward(current, x, rounder=r)
+    return TrainResult(network=current, losses=losses, outputs=after_passes[-1].out)

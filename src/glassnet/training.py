@@ -1,0 +1,716 @@
+"""The fit loop: epochs of shuffled mini-batches through the engine.
+
+Each epoch draws a permutation of the samples from a seeded generator, cuts it
+into batches of ``batch_size`` (the last may be smaller) and, per batch::
+
+    passes = engine.forward(network, x)              # net, out per layer
+    grads  = engine.backward(network, passes, t)     # dE/dW, dE/db per layer
+    optimizer.step(params, grads)                    # W <- W - lr · (…)
+
+with the learning rate of the epoch from the schedule. The same seed gives the
+same numbers, and a run resumed from a checkpoint ends with exactly the
+parameters of an uninterrupted one: the checkpoint holds the parameters, the
+optimizer's state, the generator's state at the start of the epoch, and how
+far into the epoch training got.
+
+The loss and accuracy an epoch reports for the training set are averages over
+its batches, each measured in the forward pass before that batch's update (as
+Keras does); validation figures are measured after the epoch. Losses are per
+sample (the mean of the samples' losses), whatever ``batch_reduction`` says.
+L2 weight decay is not part of the reported loss.
+
+>>> import numpy as np
+>>> from glassnet.init import init_network
+>>> from glassnet.optimizers import SGD
+>>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+>>> y = np.array([0, 1, 1, 0])
+>>> net = init_network([2, 8, 2], ["tanh", "softmax"], loss="cross_entropy", rng=0)
+>>> history = fit(net, X, y, optimizer=SGD(0.5, momentum=0.9), epochs=200, batch_size=4,
+...               seed=0, progress="quiet")
+>>> history.records[-1].accuracy
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet.engine import backward, forward
+from glassnet.errors import GlassnetError, TrainingDivergedError
+from glassnet.network import Network
+from glassnet.optimizers import SGD, Optimizer
+from glassnet.progress import Progress, make_progress
+from glassnet.schedules import Constant, Cosine, Schedule
+
+Array = NDArray[np.floating]
+
+#: Samples per forward pass when evaluating (memory, not arithmetic, sets this).
+EVAL_BATCH = 2048
+
+
+@dataclass
+class EpochRecord:
+    """One epoch's figures; ``epoch`` counts from 1. ``None`` where not measured."""
+
+    epoch: int
+    loss: float
+    accuracy: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+    learning_rate: float
+    seconds: float
+
+
+COLUMNS = [f.name for f in fields(EpochRecord)]
+
+
+@dataclass
+class History:
+    """Per-epoch records and how training ended.
+
+    ``stopped`` is ``"completed"``, ``"early_stopping"``, ``"interrupted"`` or
+    ``"diverged"``; ``best_epoch`` is the epoch with the lowest validation loss
+    (when there is validation data).
+    """
+
+    records: list[EpochRecord] = field(default_factory=list)
+    stopped: str = "completed"
+    best_epoch: int | None = None
+
+    def column(self, name: str) -> list[Any]:
+        """One column, e.g. ``history.column("val_loss")``."""
+        return [getattr(r, name) for r in self.records]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stopped": self.stopped,
+            "best_epoch": self.best_epoch,
+            "epochs": [asdict(r) for r in self.records],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        return cls(
+            records=[EpochRecord(**r) for r in data["epochs"]],
+            stopped=data["stopped"],
+            best_epoch=data["best_epoch"],
+        )
+
+    def to_csv(self) -> str:
+        """The records as CSV text, one row per epoch; empty cells where not measured."""
+        lines = [",".join(COLUMNS)]
+        for r in self.records:
+            values = [getattr(r, c) for c in COLUMNS]
+            lines.append(",".join("" if v is None else repr(v) for v in values))
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when the validation loss has not improved by ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best`` the network ends with the parameters of its best epoch.
+    """
+
+    patience: int = 5
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.patience, bool) or not isinstance(self.patience, int):
+            raise GlassnetError(f"patience must be a whole number, got {self.patience!r}")
+        if self.patience < 1:
+            raise GlassnetError(f"patience must be >= 1, got {self.patience}")
+        if not self.min_delta >= 0:
+            raise GlassnetError(f"min_delta must be >= 0, got {self.min_delta}")
+
+
+@dataclass
+class Evaluation:
+    """Mean per-sample ``loss``, ``accuracy`` (labels only) and the ``outputs``."""
+
+    loss: float
+    accuracy: float | None
+    outputs: Array
+
+
+def predict(network: Network, X: ArrayLike, *, batch_size: int = EVAL_BATCH) -> Array:
+    """The output layer's ``out`` ``(n_samples, n_outputs)``, computed ``batch_size`` at a time."""
+    x = check_features(network, X)
+    out = np.empty((x.shape[0], network.n_outputs), dtype=network.dtype)
+    for lo in range(0, x.shape[0], batch_size):
+        out[lo : lo + batch_size] = forward(network, x[lo : lo + batch_size])[-1].out
+    return out
+
+
+def evaluate(
+    network: Network, X: ArrayLike, y: ArrayLike, *, batch_size: int = EVAL_BATCH
+) -> Evaluation:
+    """Loss and accuracy of ``network`` on ``X`` ``(n, n_inputs)`` with labels or targets ``y``."""
+    x = check_features(network, X)
+    return _evaluate(network, x, Targets.of(network, y, x.shape[0]), batch_size)
+
+
+def _evaluate(network: Network, x: Array, targets: Targets, batch_size: int) -> Evaluation:
+    outputs = np.empty((x.shape[0], network.n_outputs), dtype=network.dtype)
+    total = 0.0
+    for lo in range(0, x.shape[0], batch_size):
+        hi = min(lo + batch_size, x.shape[0])
+        last = forward(network, x[lo:hi])[-1]
+        t = targets.values[lo:hi]
+        total += float(network.loss.terms(last.net, last.out, t).sum(dtype=np.float64))
+        outputs[lo:hi] = last.out
+    accuracy = None
+    if targets.labels is not None:
+        accuracy = float(np.mean(predicted_labels(outputs) == targets.labels))
+    return Evaluation(total / max(x.shape[0], 1), accuracy, outputs)
+
+
+def predicted_labels(outputs: Array) -> NDArray[np.int64]:
+    """The class of each row: the largest output, or ``out > 0.5`` for a single output."""
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] > 0.5).astype(np.int64)
+    return np.argmax(outputs, axis=1).astype(np.int64)
+
+
+def confusion_matrix(labels: ArrayLike, predicted: ArrayLike, n_classes: int) -> NDArray[np.int64]:
+    """``matrix[t, p]``: how many samples of true class t were predicted as class p."""
+    t = np.asarray(labels, dtype=np.int64)
+    p = np.asarray(predicted, dtype=np.int64)
+    counts = np.bincount(t * n_classes + p, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes).astype(np.int64)
+
+
+def check_features(network: Network, X: ArrayLike, *, field: str = "X") -> Array:
+    """``X`` as a C-contiguous array of the network's dtype, shape ``(n, n_inputs)``."""
+    x = np.asarray(X)
+    if x.ndim == 1:
+        x = x.reshape(1, -1) if x.shape[0] == network.n_inputs else x.reshape(-1, 1)
+    if x.ndim != 2:
+        raise GlassnetError(f"expected a 2-D array (n_samples, n_features), got {x.ndim}-D")
+    if x.shape[1] != network.n_inputs:
+        raise GlassnetError(
+            f"the data has {x.shape[1]} features but the network has {network.n_inputs} "
+            "inputs; make the first layer's size match the data",
+            field=field,
+        )
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        raise GlassnetError(f"expected numbers, got dtype {x.dtype}", field=field)
+    x = np.ascontiguousarray(x, dtype=network.dtype)
+    if not np.isfinite(x).all():
+        row = int(np.argwhere(~np.isfinite(x))[0][0])
+        raise GlassnetError(f"NaN or infinite value in row {row}", field=field)
+    return x
+
+
+@dataclass
+class Targets:
+    """What the loss compares against: ``values`` ``(n, n_outputs)`` and, for
+    classification, the integer ``labels`` ``(n,)``.
+
+    Integer labels become one-hot rows for a network with several outputs, and
+    0/1 targets for a single (sigmoid) output.
+    """
+
+    values: Array
+    labels: NDArray[np.int64] | None
+
+    @classmethod
+    def of(cls, network: Network, y: ArrayLike, n_samples: int, *, field: str = "y") -> Targets:
+        t = np.asarray(y)
+        if t.shape[:1] != (n_samples,):
+            raise GlassnetError(
+                f"expected {n_samples} targets (one per sample), got {t.shape}", field=field
+            )
+        n_out = network.n_outputs
+        if t.ndim == 1 and np.issubdtype(t.dtype, np.integer):
+            n_classes = max(n_out, 2)
+            if t.size and (t.min() < 0 or t.max() >= n_classes):
+                bad = t[(t < 0) | (t >= n_classes)][0]
+                raise GlassnetError(
+                    f"label {bad} is outside 0…{n_classes - 1}: the network has {n_out} "
+                    f"output{'s' if n_out > 1 else ''}; make the output layer's size match "
+                    "the number of classes",
+                    field=field,
+                )
+            labels = t.astype(np.int64)
+            if n_out == 1:
+                values = labels.astype(network.dtype).reshape(-1, 1)
+            else:
+                values = np.zeros((n_samples, n_out), dtype=network.dtype)
+                values[np.arange(n_samples), labels] = 1
+            return cls(values, labels)
+        if not np.issubdtype(t.dtype, np.number):
+            raise GlassnetError(f"expected numbers, got dtype {t.dtype}", field=field)
+        values = t.reshape(n_samples, -1) if t.ndim == 1 else t
+        if values.ndim != 2 or values.shape[1] != n_out:
+            raise GlassnetError(
+                f"the targets have {values[0].size if len(values) else 0} values per sample but "
+                f"the network has {n_out} outputs",
+                field=field,
+            )
+        values = np.ascontiguousarray(values, dtype=network.dtype)
+        if not np.isfinite(values).all():
+            raise GlassnetError("NaN or infinite target", field=field)
+        return cls(values, None)
+
+
+@dataclass
+class TrainerState:
+    """Where a run is: what a checkpoint holds besides parameters and optimizer state.
+
+    ``epoch`` epochs are complete and ``batch`` batches of the next one;
+    ``epoch_rng`` is the shuffling generator's state at the start of that
+    epoch; ``sums`` the running loss sum, correct count and samples seen in it.
+    """
+
+    epoch: int = 0
+    batch: int = 0
+    epoch_rng: dict[str, Any] | None = None
+    sums: tuple[float, int, int] = (0.0, 0, 0)
+    epoch_seconds: float = 0.0
+    history: History = field(default_factory=History)
+    best_loss: float | None = None
+    wait: int = 0
+    finished: bool = False
+
+
+class Trainer:
+    """Trains ``network`` in place with mini-batch gradient descent.
+
+    Parameters
+    ----------
+    network : Network
+    optimizer : Optimizer, default ``SGD(0.01)``
+    epochs : int
+        The total number of epochs; ``fit`` trains until that many are done.
+    batch_size : int
+    schedule : Schedule, optional
+        The learning rate of each epoch, from the optimizer's ``learning_rate``.
+    seed : int, optional
+        Seeds the shuffling (``numpy.random.default_rng(seed)``).
+    shuffle : bool
+    early_stopping : EarlyStopping, optional
+        Needs validation data.
+    checkpoint : Checkpointer, optional
+        Saves a checkpoint every N epochs, on Ctrl-C, and at the end.
+    progress : Progress or str
+        A reporter, or a mode for ``make_progress``: auto, bar, lines, quiet.
+    on_batch : callable, optional
+        ``on_batch(epoch, batch, loss)`` after every batch (1-based numbers).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        optimizer: Optimizer | None = None,
+        *,
+        epochs: int = 10,
+        batch_size: int = 32,
+        schedule: Schedule | None = None,
+        seed: int | None = None,
+        shuffle: bool = True,
+        early_stopping: EarlyStopping | None = None,
+        checkpoint: Checkpointer | None = None,
+        progress: Progress | str = "auto",
+        on_batch: Callable[[int, int, float], None] | None = None,
+    ):
+        self.network = network
+        self.optimizer = optimizer if optimizer is not None else SGD(0.01)
+        self.epochs = _positive_int("epochs", epochs)
+        self.batch_size = _positive_int("batch_size", batch_size)
+        schedule = schedule if schedule is not None else Constant()
+        if isinstance(schedule, Cosine) and schedule.epochs is None:
+            schedule = Cosine(epochs=self.epochs, min_rate=schedule.min_rate)
+        self.schedule = schedule
+        self.base_rate = self.optimizer.learning_rate
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.shuffle = bool(shuffle)
+        self.early_stopping = early_stopping
+        self.checkpoint = checkpoint
+        self.progress = make_progress(progress) if isinstance(progress, str) else progress
+        self.on_batch = on_batch
+        self.state = TrainerState()
+        self._best_params: list[Array] | None = None
+        self._stop_requested = False
+
+    # -- parameters ---------------------------------------------------------
+
+    def parameters(self) -> tuple[list[Array], list[bool]]:
+        """The trained arrays (weights, then each trained bias) and whether each decays."""
+        params: list[Array] = []
+        decay: list[bool] = []
+        for layer in self.network.layers:
+            params.append(layer.weights)
+            decay.append(True)
+            if layer.bias is not None and layer.train_bias:
+                params.append(layer.bias)
+                decay.append(False)
+        return params, decay
+
+    def _copy_params(self) -> list[Array]:
+        return [p.copy() for p in self.parameters()[0]]
+
+    def _restore_params(self, saved: list[Array]) -> None:
+        for p, s in zip(self.parameters()[0], saved):
+            np.copyto(p, s)
+
+    def request_stop(self) -> None:
+        """Stop after the current batch (what Ctrl-C does)."""
+        self._stop_requested = True
+
+    # -- the loop -----------------------------------------------------------
+
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        validation: tuple[ArrayLike, ArrayLike] | None = None,
+    ) -> History:
+        """Train until ``epochs`` epochs are done (or early stopping, Ctrl-C, divergence).
+
+        ``X`` has shape ``(n_samples, n_inputs)``; ``y`` integer labels ``(n_samples,)``
+        or targets ``(n_samples, n_outputs)``. Calling ``fit`` again after an
+        interruption continues where it stopped.
+        """
+        x = check_features(self.network, X)
+        targets = Targets.of(self.network, y, x.shape[0])
+        if x.shape[0] == 0:
+            raise GlassnetError("no training samples", field="X")
+        val = None
+        if validation is not None:
+            vx = check_features(self.network, validation[0], field="validation X")
+            val = (vx, Targets.of(self.network, validation[1], vx.shape[0], field="validation y"))
+        if self.early_stopping is not None and val is None:
+            raise GlassnetError("early stopping needs validation data")
+        state = self.state
+        if state.finished and (state.epoch >= self.epochs or state.history.stopped != "completed"):
+            self._finish()
+            return state.history
+        state.finished = False
+        state.history.stopped = "completed"
+        self._stop_requested = False
+        n_batches = math.ceil(x.shape[0] / self.batch_size)
+        self.progress.start(epochs=self.epochs, batches=n_batches, first_epoch=state.epoch)
+        try:
+            # Overflow shows as a non-finite loss, which stops training with a clear
+            # message; NumPy's warnings on the way there would only be noise.
+            with self._interrupt_handler(), np.errstate(over="ignore", invalid="ignore"):
+                while state.epoch < self.epochs:
+                    if not self._run_epoch(x, targets, val):
+                        break
+        finally:
+            self.progress.close()
+        if state.history.stopped == "interrupted":
+            return state.history
+        state.finished = True
+        self._finish()
+        return state.history
+
+    def _run_epoch(self, x: Array, targets: Targets, val: tuple[Array, Targets] | None) -> bool:
+        """One epoch (or the rest of one); False when training must stop."""
+        state, network, optimizer = self.state, self.network, self.optimizer
+        n, bs = x.shape[0], min(self.batch_size, x.shape[0])
+        n_batches = math.ceil(n / bs)
+        if state.batch == 0:
+            state.epoch_rng = dict(self.rng.bit_generator.state)
+        else:
+            self.rng.bit_generator.state = dict(state.epoch_rng or {})
+        perm = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        optimizer.learning_rate = self.schedule(state.epoch, self.base_rate)
+        params, decay = self.parameters()
+        good = self._copy_params()
+        xbuf = np.empty((bs, x.shape[1]), dtype=x.dtype)
+        tbuf = np.empty((bs, targets.values.shape[1]), dtype=targets.values.dtype)
+        labels = targets.labels
+        lbuf = np.empty(bs, dtype=np.int64)
+        loss_sum, correct, seen = state.sums
+        started = time.perf_counter() - state.epoch_seconds
+        epoch = state.epoch + 1
+        for b in range(state.batch, n_batches):
+            lo, hi = b * bs, min((b + 1) * bs, n)
+            m = hi - lo
+            idx = perm[lo:hi]
+            xb, tb = xbuf[:m], tbuf[:m]
+            np.take(x, idx, axis=0, out=xb, mode="clip")
+            np.take(targets.values, idx, axis=0, out=tb, mode="clip")
+            passes = forward(network, xb)
+            last = passes[-1]
+            batch_loss = float(network.loss.terms(last.net, last.out, tb).sum()) / m
+            if not math.isfinite(batch_loss):
+                self._restore_params(good)
+                self._diverged(epoch, b + 1, n_batches, batch_loss)
+            grads = backward(network, passes, tb, lean=True)
+            step_grads: list[Array] = []
+            for layer, g in zip(network.layers, grads):
+                step_grads.append(g.grad_weights)
+                if layer.bias is not None and layer.train_bias:
+                    assert g.grad_bias is not None
+                    step_grads.append(g.grad_bias)
+            optimizer.step(params, step_grads, decay=decay)
+            loss_sum += batch_loss * m
+            seen += m
+            if labels is not None:
+                lb = lbuf[:m]
+                np.take(labels, idx, out=lb, mode="clip")
+                correct += int(np.count_nonzero(predicted_labels(last.out) == lb))
+            acc = correct / seen if labels is not None else None
+            self.progress.batch(epoch, b + 1, loss_sum / seen, acc)
+            if self.on_batch is not None:
+                self.on_batch(epoch, b + 1, batch_loss)
+            if self._stop_requested and b + 1 < n_batches:
+                state.batch, state.sums = b + 1, (loss_sum, correct, seen)
+                state.epoch_seconds = time.perf_counter() - started
+                self._interrupted(epoch, b + 1, n_batches)
+                return False
+        record = EpochRecord(
+            epoch=epoch,
+            loss=loss_sum / seen,
+            accuracy=correct / seen if labels is not None else None,
+            val_loss=None,
+            val_accuracy=None,
+            learning_rate=optimizer.learning_rate,
+            seconds=0.0,
+        )
+        if val is not None:
+            result = _evaluate(network, val[0], val[1], EVAL_BATCH)
+            record.val_loss, record.val_accuracy = result.loss, result.accuracy
+        record.seconds = time.perf_counter() - started
+        state.epoch, state.batch, state.sums, state.epoch_seconds = epoch, 0, (0.0, 0, 0), 0.0
+        state.history.records.append(record)
+        self.progress.epoch(record)
+        keep_going = self._early_stopping(record)
+        if not keep_going:
+            state.finished = True
+        if self.checkpoint is not None and (
+            not keep_going
+            or epoch == self.epochs
+            or self.checkpoint.due(epoch)
+            or self._stop_requested
+        ):
+            self._save_checkpoint()
+        if self._stop_requested and keep_going and epoch < self.epochs:
+            self._interrupted(epoch, 0, n_batches)
+            return False
+        return keep_going
+
+    def _early_stopping(self, record: EpochRecord) -> bool:
+        state, rule = self.state, self.early_stopping
+        if record.val_loss is None:
+            return True
+        if state.best_loss is None or record.val_loss < state.best_loss - (
+            rule.min_delta if rule else 0.0
+        ):
+            state.best_loss, state.wait = record.val_loss, 0
+            state.history.best_epoch = record.epoch
+            if rule is not None and rule.restore_best:
+                self._best_params = self._copy_params()
+            return True
+        state.wait += 1
+        if rule is not None and state.wait >= rule.patience:
+            state.history.stopped = "early_stopping"
+            self.progress.message(
+                f"early stopping: no improvement of val_loss for {rule.patience} epochs; "
+                f"best epoch {state.history.best_epoch}"
+            )
+            return False
+        return True
+
+    def _finish(self) -> None:
+        rule = self.early_stopping
+        if rule is not None and rule.restore_best and self._best_params is not None:
+            self._restore_params(self._best_params)
+
+    def _diverged(self, epoch: int, batch: int, n_batches: int, loss: float) -> None:
+        self.state.history.stopped = "diverged"
+        kept = ""
+        if self.checkpoint is not None and self.checkpoint.last_saved is not None:
+            kept = f"; the last good checkpoint is {self.checkpoint.last_saved}"
+        error = TrainingDivergedError(
+            f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch} of "
+            f"{n_batches}; the learning rate ({self.optimizer.learning_rate:g}) is probably "
+            f"too large, try a smaller one{kept}"
+        )
+        error.network = self.network  # type: ignore[attr-defined]
+        error.epoch, error.batch = epoch, batch  # type: ignore[attr-defined]
+        raise error
+
+    def _interrupted(self, epoch: int, batch: int, n_batches: int) -> None:
+        self.state.history.stopped = "interrupted"
+        where = f"epoch {epoch}, batch {batch} of {n_batches}" if batch else f"epoch {epoch}"
+        message = f"stopped after {where}"
+        if self.checkpoint is not None:
+            if batch:
+                self._save_checkpoint()
+            message += f"; checkpoint saved to {self.checkpoint.path}"
+        self.progress.message(message)
+
+    def _save_checkpoint(self) -> None:
+        assert self.checkpoint is not None
+        self.checkpoint.save(self)
+
+    @contextmanager
+    def _interrupt_handler(self) -> Iterator[None]:
+        """Ctrl-C asks to stop after the current batch; a second Ctrl-C stops at once."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum: int, frame: Any) -> None:
+            self.request_stop()
+            self.progress.message("stopping after this batch (Ctrl-C again to abort)")
+            signal.signal(signal.SIGINT, previous)
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    # -- checkpoints --------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the network's parameters needed to continue this run exactly.
+
+        Arrays (optimizer state, best parameters) are under ``"arrays"``; the
+        rest is JSON-ready.
+        """
+        s = self.state
+        arrays: dict[str, list[Array]] = {
+            f"optimizer.{k}": v for k, v in self.optimizer.state_dict()["slots"].items()
+        }
+        if self._best_params is not None:
+            arrays["best_params"] = self._best_params
+        return {
+            "epoch": s.epoch,
+            "batch": s.batch,
+            "epoch_rng": s.epoch_rng if s.batch else self.rng.bit_generator.state,
+            "sums": list(s.sums),
+            "epoch_seconds": s.epoch_seconds,
+            "history": s.history.to_dict(),
+            "best_loss": s.best_loss,
+            "wait": s.wait,
+            "finished": s.finished,
+            "optimizer": {
+                "name": self.optimizer.name,
+                "t": self.optimizer.t,
+                "settings": self.optimizer.settings(),
+            },
+            "arrays": arrays,
+        }
+
+    def load_state_dict(self, data: dict[str, Any]) -> None:
+        """Continue from ``state_dict()`` (the network's parameters are restored separately)."""
+        params = self.parameters()[0]
+        arrays = data.get("arrays", {})
+        slots = {
+            k.removeprefix("optimizer."): v for k, v in arrays.items() if k.startswith("optimizer.")
+        }
+        self.optimizer.load_state_dict({"t": data["optimizer"]["t"], "slots": slots}, params)
+        history = History.from_dict(data["history"])
+        loss_sum, correct, seen = data["sums"]
+        self.state = TrainerState(
+            epoch=int(data["epoch"]),
+            batch=int(data["batch"]),
+            epoch_rng=data["epoch_rng"],
+            sums=(float(loss_sum), int(correct), int(seen)),
+            epoch_seconds=float(data.get("epoch_seconds", 0.0)),
+            history=history,
+            best_loss=data["best_loss"],
+            wait=int(data["wait"]),
+            finished=bool(data["finished"]),
+        )
+        self.rng.bit_generator.state = data["epoch_rng"]
+        best = arrays.get("best_params")
+        self._best_params = (
+            [np.array(a, dtype=p.dtype) for a, p in zip(best, params)]
+            if (best is not None)
+            else None
+        )
+        if self._best_params is not None and any(
+            a.shape != p.shape for a, p in zip(self._best_params, params)
+        ):
+            raise GlassnetError("checkpoint: best_params do not match the network")
+
+
+class Checkpointer:
+    """Saves the run to ``path`` (JSON plus arrays) every ``every`` epochs.
+
+    ``model_info`` (classes, preprocessing, …) is saved with the network so a
+    checkpoint is also a usable model file.
+    """
+
+    def __init__(
+        self, path: str | Path, *, every: int = 1, model_info: dict[str, Any] | None = None
+    ):
+        self.path = Path(path)
+        self.every = _positive_int("checkpoint every", every) if every else 0
+        self.model_info = model_info or {}
+        self.last_saved: Path | None = None
+
+    def due(self, epoch: int) -> bool:
+        return bool(self.every) and epoch % self.every == 0
+
+    def save(self, trainer: Trainer) -> None:
+        from glassnet.persistence import save_checkpoint
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(self.path, trainer.network, trainer.state_dict(), **self.model_info)
+        self.last_saved = self.path
+
+    def load(self, trainer: Trainer) -> None:
+        """Restore ``trainer`` (network parameters included) from the checkpoint file."""
+        from glassnet.persistence import load_checkpoint
+
+        network, state = load_checkpoint(self.path)
+        restore_parameters(trainer.network, network)
+        trainer.load_state_dict(state)
+        self.last_saved = self.path
+
+
+def restore_parameters(network: Network, saved: Network) -> None:
+    """Copy ``saved``'s parameters into ``network`` (same sizes and biases), in place."""
+    if saved.sizes != network.sizes:
+        raise GlassnetError(
+            f"the checkpoint's network has sizes {saved.sizes}, this run's {network.sizes}"
+        )
+    for index, (layer, other) in enumerate(zip(network.layers, saved.layers)):
+        if layer.bias_mode != other.bias_mode:
+            raise GlassnetError(f"layers[{index}].bias differs between checkpoint and run")
+        np.copyto(layer.weights, other.weights)
+        if layer.bias is not None and other.bias is not None:
+            np.copyto(layer.bias, other.bias)
+
+
+def fit(
+    network: Network,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    **settings: Any,
+) -> History:
+    """Train ``network`` in place; ``settings`` are ``Trainer``'s. Returns the history."""
+    return Trainer(network, **settings).fit(X, y, validation=validation)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise GlassnetError(f"{name} must be a whole number, got {value!r}")
+    if value < 1:
+        raise GlassnetError(f"{name} must be >= 1, got {value}")
+    return int(value)
