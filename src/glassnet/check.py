@@ -1,0 +1,434 @@
+"""``glassnet check``: compare claimed values with the exact ones and name the likely mistake.
+
+``check(example)`` compares every claim (``glassnet.claims``) with the value the
+engine computes and returns a ``Report``:
+
+- **Verdicts**, in computation order. A claim agrees when the exact value,
+  rounded or truncated to the decimals the claim was written with, equals it.
+- **The first wrong step**: the first claim that disagrees. A later
+  disagreement *follows from* an earlier one when it is computed from it, directly
+  or through quantities that were not claimed or that disagree too; a claimed
+  value that agrees stops the trail, since the error evidently did not pass
+  through it. A disagreement that follows from none is a new wrong step.
+- **Diagnosis**: every mistake of the ``catalogue`` (a switch of the one
+  engine, ``glassnet.engine.Variant``) is tried on the example; a mistake that
+  reproduces every disagreeing claim at its precision, without changing any claim
+  that agrees, is reported. When none does, pairs of mistakes are tried; then
+  mistakes that reproduce every disagreeing claim but change some agreeing ones
+  (the claims were worked out two ways); then those that reproduce the most.
+
+>>> from glassnet.examples import load_example
+>>> report = check(load_example("lamsal"))
+>>> report.n_disagree, report.first_wrong
+(0, None)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from glassnet.claims import Claim, Quantities, agreement, parse_claims
+from glassnet.engine import EXACT, Variant
+from glassnet.errors import GlassnetError, TrainingDivergedError
+
+if TYPE_CHECKING:
+    from glassnet.example import Example
+
+#: The decimals mistake 7 rounds intermediate values to.
+ROUNDING_DECIMALS = (2, 3, 4, 5, 6)
+
+
+# -- the catalogue of mistakes ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One known mistake: its number in the catalogue, what it is, and the engine switch."""
+
+    number: int
+    description: str
+    variant: Variant
+
+    def to_dict(self) -> dict[str, Any]:
+        changed = {
+            f.name: getattr(self.variant, f.name)
+            for f in fields(Variant)
+            if getattr(self.variant, f.name) != getattr(EXACT, f.name)
+        }
+        return {"number": self.number, "description": self.description, "variant": changed}
+
+
+def catalogue(example: Example) -> list[Mistake]:
+    """The mistakes that can change this example's numbers, in catalogue order.
+
+    1. hidden deltas from the already-updated next-layer weights;
+    2. the activation's derivative evaluated at the output;
+    3. the ½ of the loss dropped or added (a factor 2 in every gradient);
+    4. biases updated when frozen, or frozen when trained;
+    5. a shared bias's gradient from one neuron instead of summed;
+    6. the update added instead of subtracted;
+    7. intermediate values rounded to k decimals, k = 2 … 6;
+    8. the learning rate applied twice or not at all;
+    9. batch gradients summed instead of averaged, or the reverse.
+    """
+    network = example.network
+    layers = [layer for layer in network.layers if layer.bias is not None]
+    trained = {layer.train_bias for layer in layers}
+    mistakes = [
+        Mistake(
+            1,
+            "hidden deltas computed with the already-updated next-layer weights",
+            Variant(hidden_deltas_after_update=True),
+        ),
+        Mistake(
+            2,
+            "the activation's derivative evaluated at the output, f'(out), instead of at the "
+            "net input (for sigmoid: σ(out)(1 − σ(out)) instead of out(1 − out))",
+            Variant(derivative_at_output=True),
+        ),
+        Mistake(
+            3,
+            "the ½ of the loss dropped: every gradient twice as large",
+            Variant(gradient_scale=2.0),
+        ),
+        Mistake(
+            3, "a ½ added to the loss: every gradient half as large", Variant(gradient_scale=0.5)
+        ),
+    ]
+    if trained:
+        what = {
+            frozenset({False}): "biases updated although the example freezes them",
+            frozenset({True}): "biases frozen although the example trains them",
+        }.get(frozenset(trained), "frozen biases updated and trained biases frozen")
+        mistakes.append(Mistake(4, what, Variant(flip_bias_training=True)))
+    if any(layer.bias is not None and layer.bias.ndim == 0 for layer in layers):
+        mistakes.append(
+            Mistake(
+                5,
+                "a shared bias's gradient taken from its first neuron instead of summed over "
+                "the neurons that share it",
+                Variant(shared_bias_from_first=True),
+            )
+        )
+    mistakes.append(
+        Mistake(6, "the update added instead of subtracted: p + η·∂E/∂p", Variant(update_sign=1.0))
+    )
+    mistakes += [
+        Mistake(7, f"intermediate values rounded to {k} decimals", Variant(round_decimals=k))
+        for k in ROUNDING_DECIMALS
+    ]
+    if example.learning_rate != 1:
+        mistakes += [
+            Mistake(
+                8, "the learning rate applied twice: p − η²·∂E/∂p", Variant(learning_rate_power=2)
+            ),
+            Mistake(8, "the learning rate left out: p − ∂E/∂p", Variant(learning_rate_power=0)),
+        ]
+    if example.inputs.shape[0] > 1:
+        what = (
+            "the batch's gradients summed instead of averaged"
+            if network.batch_reduction == "mean"
+            else "the batch's gradients averaged instead of summed"
+        )
+        mistakes.append(Mistake(9, what, Variant(flip_batch_reduction=True)))
+    return mistakes
+
+
+def combine(first: Mistake, second: Mistake) -> Variant | None:
+    """Both mistakes at once, or ``None`` when they set the same switch."""
+    changes = {}
+    for f in fields(Variant):
+        a, b = getattr(first.variant, f.name), getattr(second.variant, f.name)
+        default = getattr(EXACT, f.name)
+        if a != default and b != default:
+            return None
+        changes[f.name] = a if a != default else b
+    return replace(EXACT, **changes)
+
+
+# -- the report ---------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """One claim against the exact value.
+
+    ``status`` is ``agrees``, ``first wrong step``, ``wrong`` (a new wrong step that
+    follows from no earlier disagreement) or ``follows`` (from ``follows_from``).
+    """
+
+    claim: Claim
+    exact: float
+    how: str | None
+    status: str = "agrees"
+    follows_from: tuple[str, ...] = ()
+
+    @property
+    def agrees(self) -> bool:
+        return self.how is not None
+
+    @property
+    def last_digit(self) -> bool:
+        """Whether the claim is one unit off in its last digit (rounded intermediate values?)."""
+        if self.agrees or not math.isfinite(self.exact):
+            return False
+        written = self.claim.number
+        exact = Decimal(self.exact)
+        low = exact.quantize(written.unit, rounding="ROUND_DOWN") if written.decimals >= 0 else None
+        nearest = exact.quantize(written.unit) if written.decimals >= 0 else None
+        return any(
+            value is not None and abs(value - written.value) == written.unit
+            for value in (low, nearest)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.claim.key,
+            "written_as": self.claim.name,
+            "claimed": self.claim.number.text,
+            "decimals": self.claim.number.decimals,
+            "exact": self.exact,
+            "agrees": self.agrees,
+            "how": self.how,
+            "status": self.status,
+            "follows_from": list(self.follows_from),
+            "last_digit": self.last_digit,
+        }
+
+
+@dataclass
+class Diagnosis:
+    """A mistake (or two) tried on the example, against the claims.
+
+    ``reproduces``/``misses``: the disagreeing claims it gives at their precision, or
+    not; ``breaks``: agreeing claims it would change; ``values``: what it computes
+    for all of those.
+    """
+
+    mistakes: tuple[Mistake, ...]
+    reproduces: list[str]
+    misses: list[str]
+    breaks: list[str]
+    values: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.misses
+
+    @property
+    def clean(self) -> bool:
+        return self.complete and not self.breaks
+
+    @property
+    def kind(self) -> str:
+        """``clean``, ``complete`` (but changes agreeing claims) or ``partial``."""
+        return "clean" if self.clean else "complete" if self.complete else "partial"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "mistakes": [m.to_dict() for m in self.mistakes],
+            "reproduces": self.reproduces,
+            "misses": self.misses,
+            "breaks": self.breaks,
+            "values": self.values,
+        }
+
+
+@dataclass
+class Report:
+    """What ``check`` found: a verdict per claim and the diagnoses."""
+
+    example: Example
+    source: str
+    verdicts: list[Verdict]
+    diagnoses: list[Diagnosis]
+
+    @property
+    def n_disagree(self) -> int:
+        return sum(not v.agrees for v in self.verdicts)
+
+    @property
+    def first_wrong(self) -> str | None:
+        return next((v.claim.key for v in self.verdicts if not v.agrees), None)
+
+    @property
+    def unexplained(self) -> list[str]:
+        """Disagreeing claims that no reported diagnosis reproduces."""
+        explained = {key for d in self.diagnoses for key in d.reproduces}
+        return [v.claim.key for v in self.verdicts if not v.agrees and v.claim.key not in explained]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data; see ``docs/check.md`` for the schema."""
+        ex = self.example
+        return {
+            "example": {"title": ex.title, "source": ex.source, "path": ex.path},
+            "claims_from": self.source,
+            "summary": {
+                "claims": len(self.verdicts),
+                "agree": len(self.verdicts) - self.n_disagree,
+                "disagree": self.n_disagree,
+            },
+            "first_wrong": self.first_wrong,
+            "claims": [v.to_dict() for v in self.verdicts],
+            "diagnosis": [d.to_dict() for d in self.diagnoses],
+            "unexplained": self.unexplained,
+        }
+
+
+# -- checking -----------------------------------------------------------------
+
+
+def check(
+    example: Example, claims: dict[str, Any] | None = None, *, source: str | None = None
+) -> Report:
+    """Check ``claims`` (a ``[claims]`` table, by default the example's own) against the engine.
+
+    ``source`` names where the claims come from, for error messages.
+    """
+    table = example.claims if claims is None else claims
+    source = source or example.path or "<claims>"
+    if not table:
+        raise GlassnetError(
+            "no claims to check: add a [claims] table or give a claims file (see docs/check.md)",
+            source=source,
+        )
+    quantities = Quantities(example)
+    parsed = parse_claims(table, quantities, source=source)
+    keys = [c.key for c in parsed]
+    try:
+        exact = quantities.values(keys)
+    except TrainingDivergedError as error:
+        raise GlassnetError(f"cannot compute the claimed training figures: {error}") from None
+    verdicts = [Verdict(c, exact[c.key], agreement(exact[c.key], c.number)) for c in parsed]
+    _trace_consequences(verdicts, quantities.parents(quantities.step_levels(keys)))
+    return Report(example, source, verdicts, diagnose(quantities, verdicts))
+
+
+def _trace_consequences(verdicts: list[Verdict], parents: dict[str, set[str]]) -> None:
+    """Mark the first wrong step, new wrong steps, and what follows from which."""
+    agreeing = {v.claim.key for v in verdicts if v.agrees}
+    roots: set[str] = set()
+    for verdict in verdicts:
+        if verdict.agrees:
+            continue
+        key = verdict.claim.key
+        upstream = _upstream(key, parents, agreeing)
+        found = tuple(v.claim.key for v in verdicts if v.claim.key in upstream & roots)
+        if found:
+            verdict.status, verdict.follows_from = "follows", found
+        else:
+            verdict.status = "wrong" if roots else "first wrong step"
+            roots.add(key)
+
+
+def _upstream(key: str, parents: dict[str, set[str]], agreeing: set[str]) -> set[str]:
+    """Everything ``key`` is computed from, without passing through an agreeing claim."""
+    seen: set[str] = set()
+    stack = list(parents.get(key, ()))
+    while stack:
+        k = stack.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        if k not in agreeing:
+            stack.extend(parents.get(k, ()))
+    return seen - agreeing
+
+
+# -- diagnosis ----------------------------------------------------------------
+
+
+def diagnose(quantities: Quantities, verdicts: list[Verdict]) -> list[Diagnosis]:
+    """The catalogue's mistakes that best account for the disagreeing claims (see module doc)."""
+    if all(v.agrees for v in verdicts):
+        return []
+    trial = _Trial(quantities, verdicts)
+    singles = [trial.run((m,), m.variant) for m in catalogue(quantities.example)]
+    clean = [d for d in singles if d.clean]
+    if clean:
+        return clean
+    pairs = trial.pairs(catalogue(quantities.example))
+    if any(d.clean for d in pairs):
+        return [d for d in pairs if d.clean]
+    complete = sorted((d for d in singles + pairs if d.complete), key=lambda d: len(d.breaks))
+    if complete:
+        fewest = len(complete[0].breaks)
+        return [d for d in complete if len(d.breaks) == fewest]
+    best = max(len(d.reproduces) for d in singles)
+    if best == 0:
+        return []
+    partial = [d for d in singles if len(d.reproduces) == best]
+    fewest = min(len(d.breaks) for d in partial)
+    return [d for d in partial if len(d.breaks) == fewest]
+
+
+class _Trial:
+    """Runs mistakes on the example and scores them against the claims.
+
+    Training figures (``NAME@N``) are costly, so a mistake is trained only when
+    it reproduces some disagreeing claim of the single update (all of them, for a
+    pair), or when only training figures disagree.
+    """
+
+    def __init__(self, quantities: Quantities, verdicts: list[Verdict]):
+        self.quantities = quantities
+        self.verdicts = verdicts
+        index = quantities.index
+        self.step_keys = [v.claim.key for v in verdicts if v.claim.key in index]
+        self.trained_keys = [v.claim.key for v in verdicts if v.claim.key not in index]
+        self.wrong_steps = [v for v in verdicts if not v.agrees and v.claim.key in index]
+
+    def run(
+        self, mistakes: tuple[Mistake, ...], variant: Variant, *, pair: bool = False
+    ) -> Diagnosis:
+        values = self.quantities.values(self.step_keys, variant)
+        hits = sum(_agrees(values[v.claim.key], v) for v in self.wrong_steps)
+        if self.trained_keys:
+            if pair:
+                wanted = bool(self.wrong_steps) and hits == len(self.wrong_steps)
+            else:
+                wanted = hits > 0 or not self.wrong_steps
+            if wanted:
+                values.update(self._trained(variant))
+        reproduces, misses, breaks = [], [], []
+        for v in self.verdicts:
+            key = v.claim.key
+            if key not in values:
+                if not v.agrees:
+                    misses.append(key)
+                continue
+            if v.agrees:
+                if not _agrees(values[key], v):
+                    breaks.append(key)
+            elif _agrees(values[key], v):
+                reproduces.append(key)
+            else:
+                misses.append(key)
+        shown = {k: values[k] for k in reproduces + misses + breaks if k in values}
+        return Diagnosis(mistakes, reproduces, misses, breaks, shown)
+
+    def _trained(self, variant: Variant) -> dict[str, float]:
+        try:
+            return self.quantities.values(self.trained_keys, variant)
+        except TrainingDivergedError:
+            return {k: math.nan for k in self.trained_keys}
+
+    def pairs(self, mistakes: list[Mistake]) -> list[Diagnosis]:
+        """Every two mistakes that set different switches, tried together."""
+        if not self.wrong_steps:
+            return []
+        found = []
+        for first, second in itertools.combinations(mistakes, 2):
+            variant = combine(first, second)
+            if variant is not None:
+                found.append(self.run((first, second), variant, pair=True))
+        return found
+
+
+def _agrees(value: float, verdict: Verdict) -> bool:
+    return agreement(value, verdict.claim.number) is not None
