@@ -167,12 +167,11 @@ def diagnosis_text(report: Report) -> list[str]:
     if unexplained and not diagnoses[0].complete:
         slips = [k for k in unexplained if by_key[k].last_digit]
         text = f"Nothing in the catalogue reproduces {', '.join(unexplained)}"
-        if slips:
-            its = "its" if len(slips) == 1 else "their"
-            text += (
-                f"; {', '.join(slips)} {'is' if len(slips) == 1 else 'are'} one unit off in "
-                f"{its} last digit (a value rounded before it was used?)"
-            )
+        rounded = "(a value rounded before it was used?)"
+        if slips == unexplained and len(slips) == 1:
+            text += f", which is one unit off in its last digit {rounded}"
+        elif slips:
+            text += f"; one unit off in the last digit: {', '.join(slips)} {rounded}"
         lines += _wrap(text + ".", "  ")
     return lines
 
