@@ -63,11 +63,14 @@ class Model:
 
 
 def to_json(value: Any, level: int = 0) -> str:
-    """JSON with one row of numbers per line, so a weight matrix reads as a matrix."""
+    """JSON with one row of numbers per line, so a weight matrix reads as a matrix.
+
+    A table of plain values (one epoch of the history) also takes one line.
+    """
     pad, inner = "  " * level, "  " * (level + 1)
     if isinstance(value, dict):
-        if not value:
-            return "{}"
+        if level and all(not isinstance(v, dict | list) for v in value.values()):
+            return json.dumps(value, allow_nan=False)
         items = [f"{inner}{json.dumps(str(k))}: {to_json(v, level + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list):
@@ -260,7 +263,7 @@ def _referenced_arrays(path: Path) -> str | None:
 def load_model(path: str | Path) -> Model:
     """Read a model (or checkpoint) file; any defect is a one-line ``GlassnetError``."""
     path = Path(path)
-    document, reader = _read(path, (FORMAT, CHECKPOINT_FORMAT))
+    document, reader = _read(path, (CHECKPOINT_FORMAT, FORMAT))
     return _model(path, document, reader)
 
 
@@ -292,7 +295,11 @@ def _read(path: Path, formats: tuple[str, ...]) -> tuple[dict[str, Any], _Reader
         raise GlassnetError(
             "is a directory, expected a model .json file", source=str(path)
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise GlassnetError(
+            "not a valid model file (not UTF-8 JSON text)", source=str(path)
+        ) from None
+    except OSError as error:
         raise GlassnetError(f"cannot read: {error}", source=str(path)) from None
     try:
         document = json.loads(text)
@@ -305,8 +312,7 @@ def _read(path: Path, formats: tuple[str, ...]) -> tuple[dict[str, Any], _Reader
     if not isinstance(document, dict) or document.get("format") not in formats:
         got = document.get("format") if isinstance(document, dict) else None
         raise GlassnetError(
-            f"not a glassnet {' or '.join(f.removeprefix('glassnet-') for f in formats)} file "
-            f"(format is {got!r})",
+            f"not a glassnet {formats[-1].removeprefix('glassnet-')} file (format is {got!r})",
             source=str(path),
         )
     if document.get("version") != VERSION:
@@ -367,11 +373,18 @@ class _Reader:
             a = self.npz[key]
             if not np.issubdtype(a.dtype, np.floating):
                 raise self.fail(where, f"expected floating-point numbers, got {a.dtype}")
+            if list(a.shape) != value.get("shape") or str(a.dtype) != value.get("dtype"):
+                raise self.fail(
+                    where,
+                    f"the arrays file holds {a.dtype} {a.shape}, the JSON "
+                    f"says {value.get('dtype')} {tuple(value.get('shape') or ())}",
+                )
         else:
             try:
                 a = np.array(value, dtype=dtype or np.float64)
             except (TypeError, ValueError):
-                raise self.fail(where, "expected numbers") from None
+                expected = f" in shape {shape}" if shape is not None else ""
+                raise self.fail(where, f"expected numbers{expected}") from None
         if dtype is not None:
             a = a.astype(dtype, copy=False)
         if shape is not None and a.shape != shape:

@@ -39,7 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ class History:
         return {
             "stopped": self.stopped,
             "best_epoch": self.best_epoch,
-            "epochs": [asdict(r) for r in self.records],
+            "epochs": [{c: getattr(r, c) for c in COLUMNS} for r in self.records],
         }
 
     @classmethod

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from glassnet import __version__
 from glassnet.errors import GlassnetError
 
-COMMANDS = ["examples", "explain", "train", "data", "check", "quiz"]
+COMMANDS = ["examples", "explain", "train", "data", "evaluate", "predict", "check", "quiz"]
 
 EXIT_USAGE = 2
 

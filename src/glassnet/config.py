@@ -1,0 +1,500 @@
+"""Training files: one TOML file for data, network, optimizer, schedule and run.
+
+``docs/training.md`` documents every key; in short::
+
+    [data]                      # glassnet.data.from_config reads this table
+    train = { format = "mnist", path = "data/mnist", split = "train" }
+    validation_fraction = 0.1
+    scale = "divide:255"
+
+    [network]
+    hidden = [256]              # or [[network.layers]] tables
+    activation = "relu"
+    loss = "cross_entropy"      # default: from the output activation
+    init = "auto"
+
+    [training]
+    epochs = 20
+    batch_size = 128
+    seed = 0
+
+    [optimizer]
+    name = "sgd"
+    learning_rate = 0.1
+    momentum = 0.9
+
+    [schedule]
+    name = "cosine"
+
+Relative paths are relative to the file's folder. Every mistake is reported
+once, as ``FILE: FIELD: what was expected, got what``, and an unknown key
+suggests the closest known one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glassnet.activations import ACTIVATIONS, get_activation
+from glassnet.errors import GlassnetError
+from glassnet.init import METHODS, Init, init_weights
+from glassnet.losses import LOSSES
+from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.optimizers import OPTIMIZERS, Optimizer, get_optimizer
+from glassnet.schedules import SCHEDULES, Schedule, get_schedule
+from glassnet.training import EarlyStopping
+
+TOP_KEYS = {
+    "title",
+    "description",
+    "data",
+    "network",
+    "training",
+    "optimizer",
+    "schedule",
+    "output",
+}
+NETWORK_KEYS = {
+    "hidden",
+    "activation",
+    "output_activation",
+    "layers",
+    "loss",
+    "init",
+    "batch_reduction",
+    "dtype",
+}
+GENERATED_LAYER_KEYS = {"neurons", "activation", "init", "bias", "train_bias", "slope"}
+EXPLICIT_LAYER_KEYS = {"weights", "activation", "bias", "train_bias", "slope"}
+INIT_KEYS = {"method", "low", "high", "mean", "std", "value", "gain"}
+TRAINING_KEYS = {"epochs", "batch_size", "seed", "shuffle", "checkpoint_every", "early_stopping"}
+EARLY_STOPPING_KEYS = {"patience", "min_delta", "restore_best"}
+OUTPUT_KEYS = {"directory", "plot"}
+DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": np.float64}
+#: Seed streams: the network's initial weights and the shuffling draw apart.
+INIT_STREAM, SHUFFLE_STREAM = 1, 2
+
+
+@dataclass
+class TrainingConfig:
+    """A parsed, validated training file; ``build_*`` make the objects it describes."""
+
+    path: Path
+    data: dict[str, Any]
+    network: dict[str, Any]
+    optimizer: dict[str, Any]
+    schedule: dict[str, Any] | None
+    epochs: int = 10
+    batch_size: int = 32
+    seed: int = 0
+    shuffle: bool = True
+    checkpoint_every: int = 1
+    early_stopping: EarlyStopping | None = None
+    output_directory: Path | None = None
+    plot: bool = True
+    title: str = ""
+    text: str = field(default="", repr=False)
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+    def fail(self, where: str, message: str) -> GlassnetError:
+        return GlassnetError(message, source=self.source, field=where)
+
+    def build_optimizer(self) -> Optimizer:
+        settings = {k: v for k, v in self.optimizer.items() if k != "name"}
+        try:
+            return get_optimizer(self.optimizer.get("name", "sgd"), **settings)
+        except GlassnetError as error:
+            raise self.fail("optimizer", error.detail) from None
+
+    def build_schedule(self) -> Schedule | None:
+        if self.schedule is None:
+            return None
+        settings = {k: v for k, v in self.schedule.items() if k != "name"}
+        try:
+            return get_schedule(self.schedule.get("name", "constant"), **settings)
+        except GlassnetError as error:
+            raise self.fail("schedule", error.detail) from None
+
+    def build_network(self, n_features: int, n_outputs: int, *, task: str) -> Network:
+        """The network for data with ``n_features`` inputs and ``n_outputs`` targets.
+
+        ``task`` (``classification`` or ``regression``) picks the default output
+        activation and loss. Initial weights come from ``seed``.
+        """
+        return _NetworkBuilder(self, n_features, n_outputs, task).build()
+
+
+def read_config(path: str | Path) -> TrainingConfig:
+    """Read and validate a training file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GlassnetError("no such file", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise GlassnetError(f"cannot read: {error}", source=str(path)) from None
+    return parse_config(text, path=path)
+
+
+def is_training_config(path: str | Path) -> bool:
+    """Whether ``path`` is a TOML file with a ``[data]`` table (not a worked example)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("data"), dict)
+
+
+def parse_config(text: str, *, path: str | Path = "<string>") -> TrainingConfig:
+    """Parse the TOML ``text`` of a training file; ``path`` names it and anchors its paths."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise GlassnetError(f"TOML syntax error: {error}", source=str(path)) from None
+    p = _Checker(str(path))
+    p.keys(data, TOP_KEYS, "")
+    if "data" not in data:
+        raise p.fail("data", "missing; a training file needs a [data] table")
+    data_table = p.table(data, "data")
+    network = p.table(data, "network")
+    p.keys(network, NETWORK_KEYS, "network")
+    _check_network(p, network)
+    training = p.table(data, "training")
+    p.keys(training, TRAINING_KEYS, "training")
+    optimizer = p.table(data, "optimizer")
+    _check_named(
+        p,
+        optimizer,
+        "optimizer",
+        {k: _settings(c) for k, c in OPTIMIZERS.items()},
+        aliases={"momentum": "sgd", "nesterov": "sgd", "adamw": "adam"},
+    )
+    schedule = p.table(data, "schedule") if "schedule" in data else None
+    if schedule is not None:
+        _check_named(p, schedule, "schedule", {k: _settings(c) for k, c in SCHEDULES.items()})
+    output = p.table(data, "output")
+    p.keys(output, OUTPUT_KEYS, "output")
+    early = None
+    if "early_stopping" in training:
+        table = p.table(training, "early_stopping", where="training.early_stopping")
+        p.keys(table, EARLY_STOPPING_KEYS, "training.early_stopping")
+        early = EarlyStopping(
+            patience=p.integer(table.get("patience", 5), "training.early_stopping.patience"),
+            min_delta=p.number(table.get("min_delta", 0.0), "training.early_stopping.min_delta"),
+            restore_best=p.boolean(
+                table.get("restore_best", True), "training.early_stopping.restore_best"
+            ),
+        )
+    has_validation = "validation" in data_table or "validation_fraction" in data_table
+    if early is not None and not has_validation:
+        raise p.fail(
+            "training.early_stopping",
+            "needs validation data: add data.validation_fraction or data.validation",
+        )
+    directory = output.get("directory")
+    if directory is not None and (not isinstance(directory, str) or not directory):
+        raise p.fail("output.directory", f"expected a folder path, got {directory!r}")
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise p.fail("title", f"expected a string, got {title!r}")
+    config = TrainingConfig(
+        path=path,
+        data=data_table,
+        network=network,
+        optimizer=optimizer,
+        schedule=schedule,
+        epochs=p.integer(training.get("epochs", 10), "training.epochs"),
+        batch_size=p.integer(training.get("batch_size", 32), "training.batch_size"),
+        seed=p.integer(training.get("seed", 0), "training.seed", minimum=0),
+        shuffle=p.boolean(training.get("shuffle", True), "training.shuffle"),
+        checkpoint_every=p.integer(
+            training.get("checkpoint_every", 1), "training.checkpoint_every", minimum=0
+        ),
+        early_stopping=early,
+        output_directory=None if directory is None else path.parent / directory,
+        plot=p.boolean(output.get("plot", True), "output.plot"),
+        title=title,
+        text=text,
+    )
+    config.build_optimizer()
+    config.build_schedule()
+    return config
+
+
+def _settings(cls: type[Optimizer] | type[Schedule]) -> set[str]:
+    return set(cls.setting_names())
+
+
+def _check_named(
+    p: _Checker,
+    table: dict[str, Any],
+    where: str,
+    settings: dict[str, set[str]],
+    *,
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """``name`` picks a kind; every other key must be one of that kind's settings."""
+    aliases = aliases or {}
+    default = "sgd" if where == "optimizer" else "constant"
+    name = table.get("name", default)
+    options = sorted([*settings, *aliases])
+    if name not in options:
+        close = difflib.get_close_matches(str(name), options, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise p.fail(
+            f"{where}.name",
+            f"unknown {where} {name!r}{hint} (expected one of {', '.join(options)})",
+        )
+    p.keys(table, {"name"} | settings[aliases.get(name, name)], where)
+
+
+def _check_network(p: _Checker, network: dict[str, Any]) -> None:
+    if "layers" in network:
+        for key in ("hidden", "activation", "output_activation"):
+            if key in network:
+                raise p.fail(f"network.{key}", "give network.layers or network.hidden, not both")
+        layers = network["layers"]
+        if (
+            not isinstance(layers, list)
+            or not layers
+            or not all(isinstance(t, dict) for t in layers)
+        ):
+            raise p.fail("network.layers", "expected one or more [[network.layers]] tables")
+        for index, table in enumerate(layers):
+            where = f"network.layers[{index}]"
+            allowed = EXPLICIT_LAYER_KEYS if "weights" in table else GENERATED_LAYER_KEYS
+            p.keys(table, allowed, where)
+            if "activation" not in table:
+                raise p.fail(f"{where}.activation", "missing")
+            p.choice(table["activation"], sorted(ACTIVATIONS), f"{where}.activation")
+            if "neurons" in table:
+                p.integer(table["neurons"], f"{where}.neurons")
+            elif "weights" not in table and index < len(layers) - 1:
+                raise p.fail(
+                    f"{where}.neurons",
+                    "missing (only the output layer may leave it "
+                    "out: it gets one neuron per class)",
+                )
+    else:
+        hidden = network.get("hidden", [])
+        if not isinstance(hidden, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in hidden
+        ):
+            raise p.fail("network.hidden", f"expected a list of layer sizes >= 1, got {hidden!r}")
+        for key in ("activation", "output_activation"):
+            if key in network:
+                p.choice(network[key], sorted(ACTIVATIONS), f"network.{key}")
+    for key, options in (
+        ("loss", sorted(LOSSES)),
+        ("batch_reduction", list(BATCH_REDUCTIONS)),
+        ("dtype", sorted(DTYPES)),
+    ):
+        if key in network:
+            p.choice(network[key], options, f"network.{key}")
+    if "init" in network:
+        p.init(network["init"], "network.init")
+
+
+class _NetworkBuilder:
+    """Turns ``[network]`` into a ``Network`` once the data's shape is known."""
+
+    def __init__(self, config: TrainingConfig, n_features: int, n_outputs: int, task: str):
+        self.config = config
+        self.table = config.network
+        self.n_features = n_features
+        self.n_outputs = n_outputs
+        self.task = task
+        self.p = _Checker(config.source)
+        self.dtype = DTYPES[self.table.get("dtype", "float32")]
+        self.rng = np.random.default_rng((config.seed, INIT_STREAM))
+
+    def default_output(self) -> str:
+        return (
+            "softmax"
+            if self.task == "classification" and self.n_outputs > 1
+            else ("sigmoid" if self.task == "classification" else "identity")
+        )
+
+    def layer_tables(self) -> list[dict[str, Any]]:
+        if "layers" in self.table:
+            return [dict(t) for t in self.table["layers"]]
+        activation = self.table.get("activation", "relu")
+        tables = [{"neurons": n, "activation": activation} for n in self.table.get("hidden", [])]
+        output = self.table.get("output_activation", self.default_output())
+        tables.append({"neurons": self.n_outputs, "activation": output})
+        return tables
+
+    def build(self) -> Network:
+        tables = self.layer_tables()
+        explicit_names = "layers" in self.table
+        layers = []
+        fan_in = self.n_features
+        for index, table in enumerate(tables):
+            where = f"network.layers[{index}]" if explicit_names else "network"
+            last = index == len(tables) - 1
+            layer = self.layer(table, index, fan_in, last, where)
+            layers.append(layer)
+            fan_in = layer.n_neurons
+        activation = layers[-1].activation.name
+        loss = self.table.get("loss") or (
+            "cross_entropy"
+            if activation == "softmax"
+            else "binary_cross_entropy"
+            if activation == "sigmoid" and self.task == "classification"
+            else "mse"
+        )
+        try:
+            return Network(
+                layers, loss=loss, batch_reduction=self.table.get("batch_reduction", "mean")
+            )
+        except GlassnetError as error:
+            raise self.p.fail("network.loss", error.detail) from None
+
+    def layer(
+        self, table: dict[str, Any], index: int, fan_in: int, last: bool, where: str
+    ) -> Layer:
+        p = self.p
+        slope = None
+        if "slope" in table:
+            if table["activation"] != "leaky_relu":
+                raise p.fail(f"{where}.slope", "only leaky_relu has a slope")
+            slope = p.number(table["slope"], f"{where}.slope")
+        activation = get_activation(table["activation"], slope=slope)
+        if activation.name == "softmax" and not last:
+            raise p.fail(f"{where}.activation", "softmax is for the output layer only")
+        train_bias = p.boolean(table.get("train_bias", True), f"{where}.train_bias")
+        if "weights" in table:
+            weights = p.matrix(table["weights"], f"{where}.weights")
+            if weights.shape[1] != fan_in:
+                what = "the data has" if index == 0 else f"layers[{index - 1}] has"
+                unit = "features" if index == 0 else "neurons"
+                raise p.fail(
+                    f"{where}.weights",
+                    f"expected {fan_in} columns ({what} {fan_in} {unit}), got {weights.shape[1]}",
+                )
+            n_neurons = weights.shape[0]
+            bias: Any = None
+            if "bias" in table:
+                bias = p.bias(table["bias"], n_neurons, f"{where}.bias")
+        else:
+            n_neurons = table.get("neurons", self.n_outputs)
+            spec = p.init(table.get("init", self.table.get("init", "auto")), f"{where}.init")
+            weights = init_weights(
+                spec, fan_in, n_neurons, self.rng, activation=activation, dtype=self.dtype
+            )
+            has_bias = p.boolean(table.get("bias", True), f"{where}.bias")
+            bias = np.zeros(n_neurons, dtype=self.dtype) if has_bias else None
+        if last and n_neurons != self.n_outputs:
+            kind = "classes" if self.task == "classification" else "targets"
+            size = "weights rows" if "weights" in table else "neurons"
+            field_name = f"{where}.weights" if "weights" in table else f"{where}.neurons"
+            if self.task == "classification" and self.n_outputs == 2 and n_neurons == 1:
+                pass  # one sigmoid output for two classes
+            else:
+                raise p.fail(
+                    field_name,
+                    f"the output layer needs {self.n_outputs} {size} (the "
+                    f"data has {self.n_outputs} {kind}), got {n_neurons}",
+                )
+        return Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=self.dtype)
+
+
+class _Checker:
+    """Small validators that name the file and field of a mistake."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, message: str) -> GlassnetError:
+        return GlassnetError(message, source=self.source, field=where or None)
+
+    def keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                name = f"{where}.{key}" if where else key
+                raise self.fail(
+                    name, f"unknown key{hint} (expected one of {', '.join(sorted(allowed))})"
+                )
+
+    def table(self, data: dict[str, Any], key: str, *, where: str | None = None) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(where or key, f"expected a table, got {value!r}")
+        return value
+
+    def choice(self, value: Any, options: list[str], where: str) -> str:
+        if value not in options:
+            close = difflib.get_close_matches(str(value), options, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise self.fail(where, f"expected one of {', '.join(options)}, got {value!r}{hint}")
+        return str(value)
+
+    def integer(self, value: Any, where: str, *, minimum: int = 1) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(where, f"expected a whole number, got {value!r}")
+        if value < minimum:
+            raise self.fail(where, f"must be >= {minimum}, got {value}")
+        return value
+
+    def number(self, value: Any, where: str) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise self.fail(where, f"expected a finite number, got {value!r}")
+        return float(value)
+
+    def boolean(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(where, f"expected true or false, got {value!r}")
+        return value
+
+    def init(self, value: Any, where: str) -> Init:
+        options = ["auto", *sorted(METHODS)]
+        if isinstance(value, str):
+            return Init(self.choice(value, options, where))
+        if not isinstance(value, dict):
+            raise self.fail(
+                where, f'expected a method such as "he_uniform" or a table, got {value!r}'
+            )
+        self.keys(value, INIT_KEYS, where)
+        method = self.choice(value.get("method", "auto"), options, f"{where}.method")
+        numbers = {k: self.number(v, f"{where}.{k}") for k, v in value.items() if k != "method"}
+        try:
+            return Init(method, **numbers)
+        except GlassnetError as error:
+            raise self.fail(where, error.detail) from None
+
+    def matrix(self, value: Any, where: str) -> np.ndarray[Any, Any]:
+        if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+            raise self.fail(where, "expected a list of rows (one per neuron)")
+        width = len(value[0])
+        for j, row in enumerate(value):
+            if len(row) != width or width == 0:
+                raise self.fail(
+                    f"{where}[{j}]", f"expected {width} numbers like the first row, got {len(row)}"
+                )
+            for i, v in enumerate(row):
+                self.number(v, f"{where}[{j}][{i}]")
+        return np.array(value, dtype=np.float64)
+
+    def bias(self, value: Any, n_neurons: int, where: str) -> Any:
+        if isinstance(value, list):
+            if len(value) != n_neurons:
+                raise self.fail(where, f"expected {n_neurons} numbers, got {len(value)}")
+            return [self.number(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return self.number(value, where)
