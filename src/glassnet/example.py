@@ -311,9 +311,18 @@ class _Parser:
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise self.fail(where, f"expected a finite number, got {value!r}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a TOML integer beyond the float range
+            number = math.inf
+        if not math.isfinite(number):
+            shown = (
+                repr(value)
+                if isinstance(value, float)
+                else f"an integer of {len(str(value))} digits"
+            )
+            raise self.fail(where, f"expected a finite number, got {shown}")
+        return number
 
     def vector(self, value: Any, size: int, where: str) -> list[float]:
         if not isinstance(value, list):
