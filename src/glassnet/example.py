@@ -121,6 +121,8 @@ def parse_example(text: str, *, source: str = "<string>") -> Example:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise GlassnetError(f"TOML syntax error: {error}", source=source) from None
+    except ValueError as error:  # tomllib lets Python's 4300-digit integer limit through
+        raise GlassnetError(f"cannot read a number: {error}", source=source) from None
     return _Parser(source).example(data)
 
 
