@@ -106,6 +106,18 @@ class Explanation:
                 return step
         raise KeyError(key)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows an explanation as the interactive page (``glassnet.render.html``)."""
+        from glassnet.render.html import render_fragment
+
+        return render_fragment(self)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's Markdown view, where HTML is not shown."""
+        from glassnet.render.html import notebook_markdown
+
+        return notebook_markdown(self)
+
 
 def explain(trace: Trace, example: Example | None = None) -> Explanation:
     """Lay out a trace as an explanation; ``example`` supplies the title and source."""

@@ -116,3 +116,15 @@ class Trace:
         from glassnet.render.json import trace_to_dict
 
         return trace_to_dict(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a trace as the interactive page (see ``glassnet.render.html``)."""
+        from glassnet.explanation import explain
+
+        return explain(self)._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's Markdown view, where HTML is not shown."""
+        from glassnet.explanation import explain
+
+        return explain(self)._repr_markdown_()

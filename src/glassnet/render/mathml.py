@@ -1,0 +1,191 @@
+"""MathML: a formula tree as a ``<math>`` element, which browsers render natively.
+
+Symbols are ``<mi>`` (with ``<msub>`` for a subscript: ``net_h1``), numbers
+``<mn>``, operators ``<mo>``, fractions and partial derivatives ``<mfrac>``.
+Every name is user text from an example file, so every text node is escaped.
+
+Numbers are rounded the way the tutorials print them (``format_decimal``):
+``digits`` decimal places with trailing zeros dropped, so Mazur's
+∂E_total/∂w5 = 0.082167040564231 shows as 0.082167041 and w5+ as 0.35891648.
+
+>>> from glassnet.formula import Num, Partial, Sym
+>>> MathMLFormatter()(Partial(Sym("E", "total"), Sym("w5")))
+'<math><mfrac><mrow><mo>∂</mo><msub><mi>E</mi><mi>total</mi></msub></mrow><mrow><mo>∂</mo><mi>w5</mi></mrow></mfrac></math>'
+>>> format_decimal(0.082167040564231, 9), format_decimal(0.358916479717885, 9)
+('0.082167041', '0.35891648')
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from glassnet.formula import (
+    Add,
+    Call,
+    Cond,
+    Div,
+    Expr,
+    Group,
+    Hadamard,
+    Matrix,
+    Mul,
+    Neg,
+    Num,
+    Partial,
+    Pow,
+    Sub,
+    Sym,
+)
+
+MINUS = "−"
+#: Values at or above this are shown with significant digits, not decimals.
+LARGE = 1e6
+
+
+def format_decimal(value: float, digits: int) -> str:
+    """``value`` rounded to ``digits`` decimal places, trailing zeros dropped.
+
+    Values so small that fewer than 4 significant digits would remain
+    (``|value| < 10**(3 - digits)``), and values of a million or more, are shown
+    to ``digits`` significant digits instead. Negative numbers use ``-``.
+    """
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == 0:
+        return "0"
+    if 10.0 ** (3 - digits) <= abs(v) < LARGE:
+        text = f"{v:.{digits}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    else:
+        text = f"{v:.{digits}g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _t(text: str) -> str:
+    return escape(text, quote=False)
+
+
+class MathMLFormatter:
+    """Formats a formula tree as a MathML ``<math>`` element."""
+
+    def __init__(self, digits: int = 9):
+        self.digits = digits
+
+    def __call__(self, expr: Expr, *, prefix: str = "") -> str:
+        """``<math>`` around the formula; ``prefix`` is MathML put before it (an ``=``)."""
+        return f"<math>{prefix}{self.format(expr)}</math>"
+
+    def number(self, value: float) -> str:
+        text = format_decimal(value, self.digits)
+        if text.startswith("-"):
+            return f"<mrow><mo>{MINUS}</mo><mn>{_t(text[1:])}</mn></mrow>"
+        return f"<mn>{_t(text)}</mn>"
+
+    def format(self, e: Expr) -> str:
+        if isinstance(e, Num):
+            return self.number(e.value)
+        if isinstance(e, Sym):
+            return self.symbol(e)
+        if isinstance(e, Matrix):
+            return self.matrix(e)
+        if isinstance(e, Partial):
+            top = f"<mrow><mo>∂</mo>{self.format(e.top)}</mrow>"
+            bottom = f"<mrow><mo>∂</mo>{self.format(e.bottom)}</mrow>"
+            return f"<mfrac>{top}{bottom}</mfrac>"
+        if isinstance(e, Add):
+            parts = [self.operand(t, negative_parens=k > 0) for k, t in enumerate(e.terms)]
+            return "<mrow>" + "<mo>+</mo>".join(parts) + "</mrow>"
+        if isinstance(e, Sub):
+            left = self.operand(e.left)
+            right = self.operand(e.right, negative_parens=True)
+            return f"<mrow>{left}<mo>{MINUS}</mo>{right}</mrow>"
+        if isinstance(e, Mul):
+            parts = [
+                self.operand(f, negative_parens=k > 0, tight=True) for k, f in enumerate(e.factors)
+            ]
+            return "<mrow>" + "<mo>·</mo>".join(parts) + "</mrow>"
+        if isinstance(e, Hadamard):
+            left = self.operand(e.left, tight=True)
+            right = self.operand(e.right, tight=True)
+            return f"<mrow>{left}<mo>⊙</mo>{right}</mrow>"
+        if isinstance(e, Div):
+            # A fraction bar groups by itself: no parentheses needed above or below it.
+            return f"<mfrac>{self.bare(e.top)}{self.bare(e.bottom)}</mfrac>"
+        if isinstance(e, Neg):
+            arg = self.operand(e.arg, negative_parens=True, tight=True)
+            return f"<mrow><mo>{MINUS}</mo>{arg}</mrow>"
+        if isinstance(e, Pow):
+            base = self.operand(e.base, negative_parens=True, tight=True)
+            return f"<msup>{base}<mn>{e.exponent}</mn></msup>"
+        if isinstance(e, Call):
+            args = "<mo>,</mo>".join(self.format(a) for a in e.args)
+            return f"<mrow><mi>{_t(e.name)}</mi>{self.parens(args)}</mrow>"
+        if isinstance(e, Group):
+            return self.parens(self.format(e.body))
+        if isinstance(e, Cond):
+            then, test, otherwise = (self.format(x) for x in (e.then, e.test, e.otherwise))
+            return (
+                f"<mrow>{then}<mtext> if </mtext>{test}<mo>&gt;</mo><mn>0</mn>"
+                f"<mtext> else </mtext>{otherwise}</mrow>"
+            )
+        raise TypeError(f"cannot format {e!r}")
+
+    def bare(self, e: Expr) -> str:
+        """A fraction's numerator or denominator: a ``Group`` loses its parentheses."""
+        return self.format(e.body if isinstance(e, Group) else e)
+
+    def parens(self, body: str) -> str:
+        return f"<mrow><mo>(</mo>{body}<mo>)</mo></mrow>"
+
+    def operand(self, e: Expr, *, negative_parens: bool = False, tight: bool = False) -> str:
+        """An operand, in parentheses where the reader would misread it otherwise."""
+        text = self.format(e)
+        compound = (Add, Sub, Cond) + ((Mul, Hadamard) if tight else ())
+        if isinstance(e, compound) or (isinstance(e, Neg) and tight):
+            return self.parens(text)
+        if negative_parens and self.starts_negative(e):
+            return self.parens(text)
+        return text
+
+    def starts_negative(self, e: Expr) -> bool:
+        """Whether the formula as written begins with a minus sign."""
+        if isinstance(e, Num):
+            return format_decimal(e.value, self.digits).startswith("-")
+        if isinstance(e, Neg):
+            return True
+        if isinstance(e, Mul):
+            return self.starts_negative(e.factors[0])
+        if isinstance(e, Add):
+            return self.starts_negative(e.terms[0])
+        if isinstance(e, Sub | Hadamard):
+            return self.starts_negative(e.left)
+        return False
+
+    def symbol(self, e: Sym) -> str:
+        base = f"<mi>{_t(e.base)}</mi>"
+        if e.sub is not None:
+            base = f"<msub>{base}<mi>{_t(e.sub)}</mi></msub>"
+        if e.updated:
+            base = f"<msup>{base}<mo>+</mo></msup>"
+        return base
+
+    def matrix(self, e: Matrix) -> str:
+        if e.base in ("X", "T"):
+            body = f"<mi>{_t(e.base)}</mi>"
+        elif e.base == "f'":
+            net = f"<msup><mi>net</mi><mrow><mo>(</mo><mn>{e.layer}</mn><mo>)</mo></mrow></msup>"
+            body = f"<mrow><msup><mi>f</mi><mo>′</mo></msup>{self.parens(net)}</mrow>"
+        else:
+            updated = e.base.endswith("+")
+            name = e.base[:-1] if updated else e.base
+            plus = "<mo>+</mo>" if updated else ""
+            layer = f"<mrow><mo>(</mo><mn>{e.layer}</mn><mo>)</mo>{plus}</mrow>"
+            body = f"<msup><mi>{_t(name)}</mi>{layer}</msup>"
+        if e.transpose:
+            body = f"<msup>{body}<mi>T</mi></msup>"
+        return body
