@@ -132,6 +132,7 @@ def gradient_errors(case: Case, *, variant: Variant = EXACT) -> dict[str, float]
     return errors
 
 
+@pytest.mark.slow
 @given(cases())
 def test_gradients_match_central_differences(case: Case) -> None:
     assume(clear_of_kinks(case))

@@ -290,6 +290,7 @@ def update_errors(case: Case, *, variant: Variant = EXACT) -> tuple[dict[str, fl
     return compare(case, trace, ref, lean), same_branches(trace, ref)
 
 
+@pytest.mark.slow
 @given(cases())
 def test_update_matches_torch_autograd(case: Case) -> None:
     errors, same = update_errors(case)
