@@ -136,6 +136,7 @@ activation = "sigmoid"
         ("[training]\nepoch = 2\n", "training.epoch: unknown key; did you mean 'epochs'?"),
         ("[training]\nepochs = 0\n", "training.epochs: must be >= 1, got 0"),
         ("[training]\nbatch_size = 1.5\n", "training.batch_size: expected a whole number"),
+        ("[training]\nthreads = 0\n", "training.threads: must be >= 1, got 0"),
         ("[network]\nhiden = [3]\n", "network.hiden: unknown key; did you mean 'hidden'?"),
         ('[network]\nactivation = "rellu"\n', "did you mean 'relu'?"),
         ('[network]\ninit = "he_unifrom"\n', "network.init: expected one of"),

@@ -501,3 +501,21 @@ def test_engine_lean_backward_gives_the_same_gradients(activations, loss, reduct
     for a, b in zip(full, lean):
         np.testing.assert_allclose(b.grad_weights, a.grad_weights, rtol=1e-13, atol=1e-16)
         np.testing.assert_allclose(b.grad_bias, a.grad_bias, rtol=1e-13, atol=1e-16)
+
+
+def test_threads_limits_blas_inside_fit_only():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    seen = []
+    X, y = blobs()
+    net = init_network([5, 6, 3], ["relu", "softmax"], loss="cross_entropy", rng=0)
+    before = blas_threads()
+    fit(net, X, y, epochs=1, batch_size=60, threads=1, progress="quiet",
+        on_batch=lambda e, b, loss: seen.append(blas_threads()))  # fmt: skip
+    assert seen == [{1}, {1}]
+    assert blas_threads() == before
+    with pytest.raises(GlassnetError, match="threads must be >= 1, got 0"):
+        Trainer(net, threads=0)

@@ -74,7 +74,9 @@ NETWORK_KEYS = {
 GENERATED_LAYER_KEYS = {"neurons", "activation", "init", "bias", "train_bias", "slope"}
 EXPLICIT_LAYER_KEYS = {"weights", "activation", "bias", "train_bias", "slope"}
 INIT_KEYS = {"method", "low", "high", "mean", "std", "value", "gain"}
-TRAINING_KEYS = {"epochs", "batch_size", "seed", "shuffle", "checkpoint_every", "early_stopping"}
+TRAINING_KEYS = {
+    "epochs", "batch_size", "seed", "shuffle", "checkpoint_every", "early_stopping", "threads",
+}  # fmt: skip
 EARLY_STOPPING_KEYS = {"patience", "min_delta", "restore_best"}
 OUTPUT_KEYS = {"directory", "plot"}
 DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": np.float64}
@@ -97,6 +99,7 @@ class TrainingConfig:
     shuffle: bool = True
     checkpoint_every: int = 1
     early_stopping: EarlyStopping | None = None
+    threads: int | None = None
     output_directory: Path | None = None
     plot: bool = True
     title: str = ""
@@ -222,6 +225,9 @@ def parse_config(text: str, *, path: str | Path = "<string>") -> TrainingConfig:
             training.get("checkpoint_every", 1), "training.checkpoint_every", minimum=0
         ),
         early_stopping=early,
+        threads=p.integer(training["threads"], "training.threads")
+        if "threads" in training
+        else None,
         output_directory=None if directory is None else path.parent / directory,
         plot=p.boolean(output.get("plot", True), "output.plot"),
         title=title,

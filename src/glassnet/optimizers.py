@@ -27,6 +27,7 @@ array([0.95, 2.1 ])
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -61,6 +62,11 @@ class Optimizer:
         self.t = 0
         self._scratch: list[Array] = []
         self._decay_buffers: list[Array] = []
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """The names ``__init__`` takes, e.g. ``["learning_rate", "momentum", …]``."""
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
 
     def settings(self) -> dict[str, Any]:
         """The constructor arguments, e.g. ``{"learning_rate": 0.1, "momentum": 0.9}``."""
@@ -353,7 +359,7 @@ def get_optimizer(name: str, **settings: Any) -> Optimizer:
     try:
         return cls(**settings)
     except TypeError:
-        allowed = sorted(cls().settings())
+        allowed = sorted(cls.setting_names())
         unknown = sorted(set(settings) - set(allowed))
         close = difflib.get_close_matches(unknown[0], allowed, n=1) if unknown else []
         hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 from glassnet.errors import GlassnetError
@@ -34,8 +34,12 @@ class Schedule:
     def __call__(self, epoch: int, base_rate: float) -> float:
         raise NotImplementedError
 
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]  # type: ignore[arg-type]
+
     def settings(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return asdict(self)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ def get_schedule(name: str, **settings: Any) -> Schedule:
     try:
         return cls(**settings)
     except TypeError:
-        allowed = sorted(cls().settings())
+        allowed = sorted(cls.setting_names())
         unknown = sorted(set(settings) - set(allowed))
         close = difflib.get_close_matches(unknown[0], allowed, n=1) if unknown else []
         hint = f"; did you mean {close[0]!r}?" if close else ""

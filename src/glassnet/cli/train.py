@@ -58,6 +58,9 @@ def add_parser(subparsers: Any) -> None:
     files.add_argument(
         "--epochs", type=_positive_int, default=None, help="override training.epochs"
     )
+    files.add_argument(
+        "--threads", type=_positive_int, default=None, help="override training.threads"
+    )
     files.add_argument("-q", "--quiet", action="store_true", help="no progress reports")
     files.add_argument(
         "--progress",
@@ -103,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         ("--output", args.output),
         ("--epochs", args.epochs),
         ("--quiet", args.quiet),
+        ("--threads", args.threads),
     ):
         if given:
             raise GlassnetError(
@@ -193,6 +197,7 @@ def run_training_file(args: argparse.Namespace) -> int:
         early_stopping=config.early_stopping,
         checkpoint=checkpointer,
         progress=progress,
+        threads=args.threads or config.threads,
     )
     say = print if not args.quiet else (lambda *a, **k: None)
     say(splits.summary())
