@@ -174,7 +174,8 @@ class Softmax(Activation):
     elementwise = False
 
     def forward(self, net: Array) -> Array:
-        shifted = net - net.max(axis=-1, keepdims=True)
+        with np.errstate(over="ignore"):  # a spread past the float range gives -inf: exp is 0
+            shifted = net - net.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
         return e / e.sum(axis=-1, keepdims=True)
 

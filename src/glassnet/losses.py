@@ -142,9 +142,11 @@ class CrossEntropy(Loss):
     combined_formula = "out - target"
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
-        shifted = net - net.max(axis=-1, keepdims=True)
+        with np.errstate(over="ignore"):  # a spread past the float range gives -inf: exp is 0
+            shifted = net - net.max(axis=-1, keepdims=True)
         log_out = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        return np.where(target == 0, 0.0, -target * log_out)
+        # 0 · log(0) counts as 0: only the outputs with a target contribute.
+        return -np.multiply(target, log_out, out=np.zeros_like(log_out), where=target != 0)
 
     def grad_out(self, out: Array, target: Array) -> Array:
         with np.errstate(divide="ignore", invalid="ignore"):
