@@ -1,0 +1,147 @@
+"""Convert between a glassnet ``Network`` and a PyTorch ``torch.nn.Sequential``.
+
+Each glassnet layer ``out = f(x @ W.T + b)`` becomes ``nn.Linear`` (whose
+``weight`` is ``W``, shape ``(n_neurons, n_inputs)``, and ``bias`` is ``b``)
+followed by the activation's module::
+
+    sigmoid -> nn.Sigmoid    tanh -> nn.Tanh      relu -> nn.ReLU
+    leaky_relu -> nn.LeakyReLU(slope)             identity -> nn.Identity
+    softmax -> nn.Softmax(dim=-1)
+
+A bias shared by a layer's neurons becomes one bias per neuron with that
+value (the outputs are the same; converted back it stays per neuron). The
+loss is not part of a ``Sequential``: ``from_torch`` takes it as an argument,
+by default the one that goes with the output activation.
+
+Needs the ``torch`` extra: ``pip install 'glassnet[torch]'``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    import torch
+    from torch import nn
+except ImportError:  # pragma: no cover - exercised by the missing-extra test in a subprocess
+    raise ImportError(
+        "glassnet.torch_interop needs PyTorch: pip install 'glassnet[torch]'"
+    ) from None
+
+from glassnet.activations import Activation, get_activation
+from glassnet.errors import GlassnetError
+from glassnet.network import Layer, Network
+
+TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+
+
+def _module(activation: Activation) -> nn.Module:
+    name = activation.name
+    if name == "leaky_relu":
+        return nn.LeakyReLU(activation.slope)  # type: ignore[attr-defined]
+    if name == "softmax":
+        return nn.Softmax(dim=-1)
+    modules: dict[str, type[nn.Module]] = {
+        "sigmoid": nn.Sigmoid,
+        "tanh": nn.Tanh,
+        "relu": nn.ReLU,
+        "identity": nn.Identity,
+    }
+    if name not in modules:
+        raise GlassnetError(f"activation {name!r} has no PyTorch module here")
+    return modules[name]()
+
+
+def to_torch(network: Network) -> nn.Sequential:
+    """An ``nn.Sequential`` computing the same outputs as ``network``, in its dtype.
+
+    >>> from glassnet.examples import load_example
+    >>> model = to_torch(load_example("mazur").network)
+    >>> [type(m).__name__ for m in model]
+    ['Linear', 'Sigmoid', 'Linear', 'Sigmoid']
+    """
+    dtype = TORCH_DTYPES.get(np.dtype(network.dtype))
+    if dtype is None:
+        raise GlassnetError(f"expected a float32 or float64 network, got {network.dtype}")
+    modules: list[nn.Module] = []
+    for layer in network.layers:
+        linear = nn.Linear(
+            layer.n_inputs, layer.n_neurons, bias=layer.bias is not None, dtype=dtype
+        )
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(layer.weights))
+            if layer.bias is not None:
+                linear.bias.copy_(torch.tensor(np.broadcast_to(layer.bias, (layer.n_neurons,))))
+                linear.bias.requires_grad_(layer.train_bias)
+        modules += [linear, _module(layer.activation)]
+    return nn.Sequential(*modules)
+
+
+def _activation(module: nn.Module, index: int) -> Activation:
+    if isinstance(module, nn.LeakyReLU):
+        return get_activation("leaky_relu", slope=float(module.negative_slope))
+    if isinstance(module, nn.Softmax):
+        if module.dim not in (-1, 1):
+            raise GlassnetError(
+                f"softmax over dim {module.dim}; expected dim=-1 or 1", field=f"model[{index}]"
+            )
+        return get_activation("softmax")
+    names = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Identity: "identity"}
+    for cls, name in names.items():
+        if type(module) is cls:
+            return get_activation(name)
+    raise GlassnetError(
+        f"{type(module).__name__} is not supported; expected Linear followed by one of "
+        "Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax",
+        field=f"model[{index}]",
+    )
+
+
+def from_torch(
+    model: nn.Module, *, loss: str | None = None, batch_reduction: str = "mean"
+) -> Network:
+    """The glassnet ``Network`` of a ``Sequential`` of ``Linear`` and activation modules.
+
+    ``loss`` defaults to ``cross_entropy`` after a softmax and ``mse`` otherwise.
+    The network has the dtype of the model's weights (float32 or float64).
+    """
+    modules = list(model.children()) if isinstance(model, nn.Sequential) else [model]
+    layers: list[tuple[Any, Activation | None]] = []
+    for index, module in enumerate(modules):
+        if isinstance(module, nn.Linear):
+            layers.append((module, None))
+        elif not layers:
+            raise GlassnetError(
+                f"expected Linear first, got {type(module).__name__}", field=f"model[{index}]"
+            )
+        elif layers[-1][1] is not None:
+            raise GlassnetError(
+                f"two activations in a row ({type(module).__name__})", field=f"model[{index}]"
+            )
+        else:
+            layers[-1] = (layers[-1][0], _activation(module, index))
+    if not layers:
+        raise GlassnetError("the model has no Linear layers")
+    built = []
+    for linear, activation in layers:
+        weight = linear.weight.detach().cpu().numpy()
+        dtype = weight.dtype
+        if dtype not in (np.float32, np.float64):
+            raise GlassnetError(f"expected float32 or float64 weights, got {dtype}")
+        bias = None if linear.bias is None else linear.bias.detach().cpu().numpy().copy()
+        train_bias = True if linear.bias is None else bool(linear.bias.requires_grad)
+        built.append(
+            Layer(
+                weight.copy(),
+                activation or get_activation("identity"),
+                bias=bias,
+                train_bias=train_bias,
+                dtype=dtype,
+            )
+        )
+    last = built[-1].activation.name
+    if loss is None:
+        loss = "cross_entropy" if last == "softmax" else "mse"
+    return Network(built, loss=loss, batch_reduction=batch_reduction)
