@@ -202,7 +202,7 @@ def run_training_file(args: argparse.Namespace) -> int:
     say = print if not args.quiet else (lambda *a, **k: None)
     say(splits.summary())
     say(f"network: {_describe(network)}")
-    say(f"optimizer: {optimizer!r}" + (f", schedule {schedule!r}" if schedule else ""))
+    say(f"optimizer: {optimizer!r}" + (f", schedule {trainer.schedule!r}" if schedule else ""))
     if args.resume:
         checkpointer.load(trainer)
         state = trainer.state
@@ -288,11 +288,14 @@ def plot_history(history: Any, path: Path) -> Path | None:
     panels = [("loss", "val_loss", "loss")]
     if has_accuracy:
         panels.append(("accuracy", "val_accuracy", "accuracy"))
+    marker = "o" if len(epochs) <= 30 else None
     for ax, (train_key, val_key, label) in zip(axes, panels):
-        ax.plot(epochs, history.column(train_key), marker="o", label="train")
+        ax.plot(epochs, history.column(train_key), marker=marker, label="train")
         val = history.column(val_key)
         if any(v is not None for v in val):
-            ax.plot(epochs, val, marker="o", label="validation")
+            ax.plot(epochs, val, marker=marker, label="validation")
+        if history.best_epoch is not None:
+            ax.axvline(history.best_epoch, color="grey", linestyle=":", label="best epoch")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
