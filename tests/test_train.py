@@ -519,3 +519,43 @@ def test_threads_limits_blas_inside_fit_only():
     assert blas_threads() == before
     with pytest.raises(GlassnetError, match="threads must be >= 1, got 0"):
         Trainer(net, threads=0)
+
+
+@pytest.mark.parametrize(
+    ("activations", "loss"),
+    [
+        (["relu", "softmax"], "cross_entropy"),
+        (["leaky_relu", "sigmoid"], "binary_cross_entropy"),
+        (["sigmoid", "identity"], "mse"),
+        (["tanh", "sigmoid"], "half_sse"),
+    ],
+)
+def test_float32_end_to_end(activations, loss):
+    """No float64 sneaks into a float32 step (a float64 scalar would upcast whole arrays)."""
+    from glassnet.engine import backward, forward
+
+    net = init_network([4, 5, 3], activations, loss=loss, rng=0)
+    x = np.random.default_rng(0).random((6, 4), dtype=np.float32)
+    t = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2]]
+    passes = forward(net, x)
+    grads = backward(net, passes, t, lean=True)
+    arrays = [a for p in passes for a in (p.net, p.out)]
+    arrays += [a for g in grads for a in (g.delta, g.grad_weights, g.grad_bias)]
+    assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+    fit(net, x, t, optimizer=Adam(0.01, weight_decay=0.1), epochs=2, batch_size=4,
+        progress="quiet")  # fmt: skip
+    assert {p.dtype for p in params(net)} == {np.dtype(np.float32)}
+
+
+def test_progress_bar_reports_each_epoch():
+    from glassnet.progress import BarProgress, make_progress
+
+    X, y = blobs()
+    stream = io.StringIO()
+    net = init_network([5, 6, 3], ["relu", "softmax"], loss="cross_entropy", rng=0)
+    fit(net, X, y, optimizer=SGD(0.1), epochs=2, batch_size=16, progress=BarProgress(stream))
+    lines = [line for line in stream.getvalue().splitlines() if line.startswith("epoch")]
+    assert [line[:9] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert isinstance(make_progress("auto", io.StringIO()), LineProgress)  # not a terminal
+    with pytest.raises(GlassnetError, match="progress must be one of"):
+        make_progress("fancy")
