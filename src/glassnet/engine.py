@@ -97,7 +97,7 @@ def forward(
     passes = []
     x = inputs
     for layer in network.layers:
-        net = x @ layer.weights.T
+        net: Array = x @ layer.weights.T
         if layer.bias is not None:
             net += layer.bias
         net = r(net)
@@ -437,25 +437,32 @@ def train(
     current = network.copy()
     layers = current.layers
     losses = np.empty(steps)
-    passes = forward(current, x, rounder=r)
-    for step in range(steps):
-        new = _layer_updates(current, passes, t, reduction, eta, variant)
-        before = [(layer.weights, layer.bias) for layer in layers]
-        for layer, trace in zip(layers, new):
-            layer.weights, layer.bias = trace.new_weights, trace.new_bias
-        after_passes = forward(current, x)
-        _, sample_losses = batch_loss(current, after_passes[-1].net, after_passes[-1].out, t)
-        loss_after = float(_reduce(sample_losses, network.batch_reduction))
-        if not np.isfinite(loss_after):
-            for layer, (weights, bias) in zip(layers, before):
-                layer.weights, layer.bias = weights, bias
-            error = TrainingDivergedError(
-                f"loss became {loss_after} at step {step + 1}; try a smaller learning_rate"
-            )
-            error.network = current  # type: ignore[attr-defined]
-            raise error
-        losses[step] = loss_after
-        if on_step is not None:
-            on_step(step + 1, loss_after)
-        passes = after_passes if variant.round_decimals is None else forward(current, x, rounder=r)
+    passes = after_passes = forward(current, x, rounder=r)
+    # Overflow shows up as a non-finite loss, reported below with the step; NumPy's
+    # warnings on the way there would only be noise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps):
+            new = _layer_updates(current, passes, t, reduction, eta, variant)
+            before = [(layer.weights, layer.bias) for layer in layers]
+            for layer, trace in zip(layers, new):
+                layer.weights, layer.bias = trace.new_weights, trace.new_bias
+            after_passes = forward(current, x)
+            last = after_passes[-1]
+            _, sample_losses = batch_loss(current, last.net, last.out, t)
+            loss_after = float(_reduce(sample_losses, network.batch_reduction))
+            if not np.isfinite(loss_after):
+                for layer, (weights, bias) in zip(layers, before):
+                    layer.weights, layer.bias = weights, bias
+                error = TrainingDivergedError(
+                    f"loss became {loss_after} at step {step + 1}; try a smaller learning_rate"
+                )
+                error.network = current  # type: ignore[attr-defined]
+                raise error
+            losses[step] = loss_after
+            if on_step is not None:
+                on_step(step + 1, loss_after)
+            if variant.round_decimals is None:
+                passes = after_passes
+            else:
+                passes = forward(current, x, rounder=r)
     return TrainResult(network=current, losses=losses, outputs=after_passes[-1].out)
