@@ -401,18 +401,17 @@ class _NetworkBuilder:
             )
             has_bias = p.boolean(table.get("bias", True), f"{where}.bias")
             bias = np.zeros(n_neurons, dtype=self.dtype) if has_bias else None
-        if last and n_neurons != self.n_outputs:
+        # Two classes may also share one (sigmoid) output: P(class 1).
+        binary = self.task == "classification" and self.n_outputs == 2 and n_neurons == 1
+        if last and n_neurons != self.n_outputs and not binary:
             kind = "classes" if self.task == "classification" else "targets"
             size = "weights rows" if "weights" in table else "neurons"
             field_name = f"{where}.weights" if "weights" in table else f"{where}.neurons"
-            if self.task == "classification" and self.n_outputs == 2 and n_neurons == 1:
-                pass  # one sigmoid output for two classes
-            else:
-                raise p.fail(
-                    field_name,
-                    f"the output layer needs {self.n_outputs} {size} (the "
-                    f"data has {self.n_outputs} {kind}), got {n_neurons}",
-                )
+            raise p.fail(
+                field_name,
+                f"the output layer needs {self.n_outputs} {size} (the data has "
+                f"{self.n_outputs} {kind}), got {n_neurons}",
+            )
         return Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=self.dtype)
 
 
