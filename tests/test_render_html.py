@@ -516,6 +516,20 @@ def test_page_size_does_not_grow_with_the_batch() -> None:
     assert len(text.encode("utf-8")) < 200_000
 
 
+def test_a_diverged_update_still_renders() -> None:
+    network = Network(
+        [Layer([[1e300, 1e300]], "identity"), Layer([[1e10]], "identity")], loss="sse"
+    )
+    with np.errstate(all="ignore"):
+        trace = backprop(network, [[1e10, 1e10]], [[0.0]], 0.1)
+    assert not np.isfinite(trace.loss)
+    page = Page(render_html(explain(trace), history=[trace]))
+    assert last_number(page.steps["E_total"]) == "∞"
+    # The JSON has no NaN or Infinity (which JSON.parse rejects): the labels carry the text.
+    e_total = next(s for s in page.data()["stops"] if s["t"].startswith("Error"))["set"][-1]
+    assert e_total == ["E", "v", "E_total = ∞", None, 0]
+
+
 # -- training ----------------------------------------------------------------
 
 

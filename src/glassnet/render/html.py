@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -129,9 +130,22 @@ def node_shade(value: float, scale: float) -> float:
 
 
 def script_json(data: Any) -> str:
-    """JSON that is safe inside ``<script>``: ``<``, ``>`` and ``&`` become ``\\u003c``…"""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """JSON that is safe inside ``<script>``: ``<``, ``>`` and ``&`` become ``\\u003c``…
+
+    NaN and infinities (a diverged update) become ``null``: their text is already in the labels.
+    """
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _asset(name: str) -> str:
