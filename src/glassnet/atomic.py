@@ -30,6 +30,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise GlassnetError("the folder does not exist", source=str(path))
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     os.close(fd)
+    # mkstemp makes the file private (0600); a written file gets the usual umask mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     try:
         yield Path(temporary)
         os.replace(temporary, path)
