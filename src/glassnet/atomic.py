@@ -36,6 +36,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.chmod(temporary, 0o666 & ~umask)
     try:
         yield Path(temporary)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

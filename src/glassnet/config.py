@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from glassnet.losses import LOSSES
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
 from glassnet.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from glassnet.schedules import SCHEDULES, Schedule, get_schedule
+from glassnet.tomlfile import parse_toml, read_text, read_toml
 from glassnet.training import EarlyStopping
 
 TOP_KEYS = {
@@ -139,21 +139,14 @@ class TrainingConfig:
 
 def read_config(path: str | Path) -> TrainingConfig:
     """Read and validate a training file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GlassnetError("no such file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GlassnetError(f"cannot read: {error}", source=str(path)) from None
-    return parse_config(text, path=path)
+    return parse_config(read_text(path), path=path)
 
 
 def is_training_config(path: str | Path) -> bool:
     """Whether ``path`` is a TOML file with a ``[data]`` table (not a worked example)."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = read_toml(path)
+    except GlassnetError:
         return False
     return isinstance(data.get("data"), dict)
 
@@ -161,10 +154,7 @@ def is_training_config(path: str | Path) -> bool:
 def parse_config(text: str, *, path: str | Path = "<string>") -> TrainingConfig:
     """Parse the TOML ``text`` of a training file; ``path`` names it and anchors its paths."""
     path = Path(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise GlassnetError(f"TOML syntax error: {error}", source=str(path)) from None
+    data = parse_toml(text, source=str(path))
     p = _Checker(str(path))
     p.keys(data, TOP_KEYS, "")
     if "data" not in data:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from glassnet.errors import GlassnetError
 from glassnet.losses import LOSSES
 from glassnet.names import Names, bias_counts
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.tomlfile import parse_toml, read_text
 from glassnet.trace import Trace
 
 Array = NDArray[np.floating]
@@ -105,25 +105,12 @@ class Example:
 
 def read_example(path: str | Path) -> Example:
     """Read and validate an example file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GlassnetError("no such file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GlassnetError(f"cannot read: {error}", source=str(path)) from None
-    return parse_example(text, source=str(path))
+    return parse_example(read_text(path), source=str(path))
 
 
 def parse_example(text: str, *, source: str = "<string>") -> Example:
     """Parse and validate the TOML text of an example."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise GlassnetError(f"TOML syntax error: {error}", source=source) from None
-    except ValueError as error:  # tomllib lets Python's 4300-digit integer limit through
-        raise GlassnetError(f"cannot read a number: {error}", source=source) from None
-    return _Parser(source).example(data)
+    return _Parser(source).example(parse_toml(text, source=source))
 
 
 class _Parser:

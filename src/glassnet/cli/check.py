@@ -10,15 +10,14 @@ import argparse
 import json
 import math
 import textwrap
-import tomllib
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from glassnet.check import Diagnosis, Report, Verdict, check
 from glassnet.claims import at_precision
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
+from glassnet.tomlfile import read_toml
 
 WIDTH = 100
 #: Significant digits a float64 value carries.
@@ -48,14 +47,7 @@ def add_parser(subparsers: Any) -> None:
 
 def read_claims(path: str) -> dict[str, Any]:
     """The ``[claims]`` table of a claims file."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GlassnetError("no such file", source=path) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GlassnetError(f"cannot read: {error}", source=path) from None
-    except tomllib.TOMLDecodeError as error:
-        raise GlassnetError(f"TOML syntax error: {error}", source=path) from None
+    data = read_toml(path)
     extra = sorted(set(data) - {"claims"})
     if extra:
         raise GlassnetError(
