@@ -238,7 +238,8 @@ def _loss_scales(loss: str, net: Array, out: Array, targets: Array, net_scale: A
                  out_scale: Array) -> Array:  # fmt: skip
     """Scales of the per-output loss terms."""
     t = np.abs(targets)
-    r = np.abs(out - targets)
+    # The residual carries the rounding of out and target: a computed 0 may be a true 1e-28.
+    r = np.abs(out - targets) + ROUNDING * (out_scale + t)
     if loss in ("half_sse", "sse", "mse"):
         factor = {"half_sse": 0.5, "sse": 1.0, "mse": 1.0 / out.shape[-1]}[loss]
         return np.asarray(factor * (2 * r * (out_scale + t) + r * r))
