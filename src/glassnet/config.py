@@ -33,16 +33,15 @@ suggests the closest known one.
 
 from __future__ import annotations
 
-import difflib
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from glassnet.activations import ACTIVATIONS, get_activation
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.init import METHODS, Init, init_weights
 from glassnet.losses import LOSSES
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
@@ -50,6 +49,7 @@ from glassnet.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from glassnet.schedules import SCHEDULES, Schedule, get_schedule
 from glassnet.tomlfile import parse_toml, read_text, read_toml
 from glassnet.training import EarlyStopping
+from glassnet.validate import Fields
 
 TOP_KEYS = {
     "title",
@@ -246,8 +246,7 @@ def _check_named(
     name = table.get("name", default)
     options = sorted([*settings, *aliases])
     if name not in options:
-        close = difflib.get_close_matches(str(name), options, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(str(name), options)
         raise p.fail(
             f"{where}.name",
             f"unknown {where} {name!r}{hint} (expected one of {', '.join(options)})",
@@ -371,7 +370,7 @@ class _NetworkBuilder:
             raise p.fail(f"{where}.activation", "softmax is for the output layer only")
         train_bias = p.boolean(table.get("train_bias", True), f"{where}.train_bias")
         if "weights" in table:
-            weights = p.matrix(table["weights"], f"{where}.weights")
+            weights: NDArray[np.floating] = p.matrix(table["weights"], f"{where}.weights")
             if weights.shape[1] != fan_in:
                 what = "the data has" if index == 0 else f"layers[{index - 1}] has"
                 unit = "features" if index == 0 else "neurons"
@@ -405,58 +404,8 @@ class _NetworkBuilder:
         return Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=self.dtype)
 
 
-class _Checker:
-    """Small validators that name the file and field of a mistake."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, where: str, message: str) -> GlassnetError:
-        return GlassnetError(message, source=self.source, field=where or None)
-
-    def keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                name = f"{where}.{key}" if where else key
-                raise self.fail(
-                    name, f"unknown key{hint} (expected one of {', '.join(sorted(allowed))})"
-                )
-
-    def table(self, data: dict[str, Any], key: str, *, where: str | None = None) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(where or key, f"expected a table, got {value!r}")
-        return value
-
-    def choice(self, value: Any, options: list[str], where: str) -> str:
-        if value not in options:
-            close = difflib.get_close_matches(str(value), options, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise self.fail(where, f"expected one of {', '.join(options)}, got {value!r}{hint}")
-        return str(value)
-
-    def integer(self, value: Any, where: str, *, minimum: int = 1) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(where, f"expected a whole number, got {value!r}")
-        if value < minimum:
-            raise self.fail(where, f"must be >= {minimum}, got {value}")
-        return value
-
-    def number(self, value: Any, where: str) -> float:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self.fail(where, f"expected a finite number, got {value!r}")
-        return float(value)
-
-    def boolean(self, value: Any, where: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(where, f"expected true or false, got {value!r}")
-        return value
+class _Checker(Fields):
+    """The shared validators, and the one for ``init`` tables."""
 
     def init(self, value: Any, where: str) -> Init:
         options = ["auto", *sorted(METHODS)]
@@ -473,23 +422,3 @@ class _Checker:
             return Init(method, **numbers)
         except GlassnetError as error:
             raise self.fail(where, error.detail) from None
-
-    def matrix(self, value: Any, where: str) -> np.ndarray[Any, Any]:
-        if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
-            raise self.fail(where, "expected a list of rows (one per neuron)")
-        width = len(value[0])
-        for j, row in enumerate(value):
-            if len(row) != width or width == 0:
-                raise self.fail(
-                    f"{where}[{j}]", f"expected {width} numbers like the first row, got {len(row)}"
-                )
-            for i, v in enumerate(row):
-                self.number(v, f"{where}[{j}][{i}]")
-        return np.array(value, dtype=np.float64)
-
-    def bias(self, value: Any, n_neurons: int, where: str) -> Any:
-        if isinstance(value, list):
-            if len(value) != n_neurons:
-                raise self.fail(where, f"expected {n_neurons} numbers, got {len(value)}")
-            return [self.number(v, f"{where}[{i}]") for i, v in enumerate(value)]
-        return self.number(value, where)

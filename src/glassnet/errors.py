@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class GlassnetError(Exception):
     """A mistake in user input: a file, a field, or an argument.
@@ -20,3 +23,9 @@ class GlassnetError(Exception):
 
 class TrainingDivergedError(GlassnetError):
     """The loss became NaN or infinite; the network keeps its last good parameters."""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest option, or ``""`` when none is close."""
+    close = difflib.get_close_matches(word, sorted(options), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

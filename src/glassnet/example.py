@@ -7,8 +7,6 @@ as ``FILE: FIELD: what was expected, got what``.
 
 from __future__ import annotations
 
-import difflib
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from glassnet.names import Names, bias_counts
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
 from glassnet.tomlfile import parse_toml, read_text
 from glassnet.trace import Trace
+from glassnet.validate import Fields, describe
 
 Array = NDArray[np.floating]
 
@@ -113,14 +112,8 @@ def parse_example(text: str, *, source: str = "<string>") -> Example:
     return _Parser(source).example(parse_toml(text, source=source))
 
 
-class _Parser:
+class _Parser(Fields):
     """Builds an ``Example`` from parsed TOML, naming the field of any mistake."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, where: str, message: str) -> GlassnetError:
-        return GlassnetError(message, source=self.source, field=where)
 
     def example(self, data: dict[str, Any]) -> Example:
         self.keys(data, TOP_KEYS, "")
@@ -158,7 +151,7 @@ class _Parser:
             text_fields[key] = self.text(data.get(key, ""), key)
         claims = data.get("claims", {})
         if not isinstance(claims, dict):
-            raise self.fail("claims", f"expected a table, got {_kind(claims)}")
+            raise self.fail("claims", f"expected a table, got {describe(claims)}")
         return Example(
             network=network,
             inputs=inputs,
@@ -274,99 +267,3 @@ class _Parser:
         if repeated:
             raise self.fail("names", f"every name must be unique, repeated: {', '.join(repeated)}")
         return names
-
-    # -- small checks -------------------------------------------------------
-
-    def keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                field_name = f"{where}.{key}" if where else key
-                raise self.fail(
-                    field_name, f"unknown key{hint} (expected one of {', '.join(sorted(allowed))})"
-                )
-
-    def tables(self, value: Any, where: str) -> list[dict[str, Any]]:
-        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-            raise self.fail(where, f"expected one or more [[{where}]] tables")
-        return value
-
-    def choice(self, value: Any, options: list[str], where: str) -> str:
-        if value not in options:
-            raise self.fail(where, f"expected one of {', '.join(options)}, got {value!r}")
-        return str(value)
-
-    def number(self, value: Any, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(where, f"expected a number, got {_kind(value)}")
-        try:
-            number = float(value)
-        except OverflowError:  # a TOML integer beyond the float range
-            number = math.inf
-        if not math.isfinite(number):
-            shown = (
-                repr(value)
-                if isinstance(value, float)
-                else f"an integer of {len(str(value))} digits"
-            )
-            raise self.fail(where, f"expected a finite number, got {shown}")
-        return number
-
-    def vector(self, value: Any, size: int, where: str) -> list[float]:
-        if not isinstance(value, list):
-            raise self.fail(where, f"expected a list of {size} numbers, got {_kind(value)}")
-        if len(value) != size:
-            raise self.fail(where, f"expected {size} numbers, got {len(value)}")
-        return [self.number(v, f"{where}[{i}]") for i, v in enumerate(value)]
-
-    def matrix(self, value: Any, where: str) -> Array:
-        if not isinstance(value, list) or not value or not isinstance(value[0], list):
-            raise self.fail(where, f"expected a list of rows (one per neuron), got {_kind(value)}")
-        width = len(value[0])
-        if width == 0:
-            raise self.fail(where, "expected rows of one or more numbers, got an empty row")
-        rows = []
-        for j, row in enumerate(value):
-            if not isinstance(row, list) or len(row) != width:
-                got = f"{len(row)}" if isinstance(row, list) else _kind(row)
-                raise self.fail(
-                    f"{where}[{j}]",
-                    f"expected {width} numbers like the first row, got {got}",
-                )
-            rows.append([self.number(v, f"{where}[{j}][{i}]") for i, v in enumerate(row)])
-        return np.array(rows)
-
-    def bias(self, value: Any, n_neurons: int, where: str) -> float | list[float]:
-        if isinstance(value, list):
-            return self.vector(value, n_neurons, where)
-        return self.number(value, where)
-
-    def strings(self, value: Any, size: int, where: str) -> list[str]:
-        if (
-            not isinstance(value, list)
-            or len(value) != size
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            raise self.fail(where, f"expected a list of {size} non-empty names")
-        return list(value)
-
-    def text(self, value: Any, where: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(where, f"expected a string, got {_kind(value)}")
-        return value
-
-
-def _kind(value: Any) -> str:
-    """A short description of a TOML value, for error messages."""
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__

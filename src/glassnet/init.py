@@ -25,7 +25,6 @@ the same network (up to rounding) in any dtype.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.activations import Activation, get_activation
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.network import Layer, Network
 
 Array = NDArray[np.floating]
@@ -60,8 +59,7 @@ class Init:
     def __post_init__(self) -> None:
         if self.method not in METHODS and self.method != "auto":
             options = ["auto", *sorted(METHODS)]
-            close = difflib.get_close_matches(self.method, options, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(self.method, options)
             raise GlassnetError(
                 f"unknown init {self.method!r}{hint} (expected one of {', '.join(options)})"
             )

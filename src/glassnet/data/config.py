@@ -16,7 +16,6 @@ split. ``docs/data.md`` documents every key.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 from glassnet.data.dataset import Dataset
 from glassnet.data.preprocess import Preprocessor, split
 from glassnet.data.sources import load_source
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, did_you_mean
 
 DATA_KEYS = {
     "train", "validation", "test", "validation_fraction", "test_fraction", "scale", "stratify",
@@ -84,8 +83,7 @@ def from_config(table: Any, *, base_dir: str | Path, source: str, seed: int) -> 
         raise fail("", "expected a [data] table")
     for key in table:
         if key not in DATA_KEYS:
-            close = difflib.get_close_matches(key, sorted(DATA_KEYS), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, sorted(DATA_KEYS))
             raise fail(key, f"unknown key{hint} (expected one of {', '.join(sorted(DATA_KEYS))})")
     if "train" not in table:
         raise fail("train", 'missing; e.g. train = { format = "csv", path = "train.csv" }')

@@ -11,7 +11,6 @@ from a path or takes a built-in problem's name, for ``glassnet data info``.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from glassnet.data.dataset import TASKS, Dataset
 from glassnet.data.idx import read_idx
 from glassnet.data.mnist import SPLITS, images_dataset, load_mnist
 from glassnet.data.synthetic import GENERATORS, moons, spirals, xor
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, did_you_mean
 
 COMMON_KEYS = {"format", "limit", "name"}
 FORMAT_KEYS = {
@@ -59,8 +58,7 @@ class _Table:
     def check_keys(self, allowed: set[str]) -> None:
         for key in self.data:
             if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(key, sorted(allowed))
                 raise self.fail(key, f"unknown key{hint} (expected one of "
                                 f"{', '.join(sorted(allowed))})")  # fmt: skip
 
@@ -250,8 +248,7 @@ def load(path_or_name: str | Path, *, split: str = "train", **options: Any) -> D
     if suffix == ".npz":
         return load_npz(path, **options)
     if not path.exists():
-        close = difflib.get_close_matches(text, GENERATORS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(text, GENERATORS)
         raise GlassnetError(f"no such file or folder, and not a built-in problem{hint} "
                             f"({', '.join(GENERATORS)})", source=text)  # fmt: skip
     raise GlassnetError(

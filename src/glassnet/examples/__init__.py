@@ -9,11 +9,10 @@ Each is a TOML file next to this module, in the format of ``docs/example-format.
 
 from __future__ import annotations
 
-import difflib
 from importlib import resources
 from pathlib import Path
 
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.example import Example, parse_example, read_example
 
 BUILTIN = ("mazur", "hill", "lamsal")
@@ -36,8 +35,7 @@ def load_example(name_or_path: str | Path) -> Example:
     looks_like_path = isinstance(name_or_path, Path) or any(c in text for c in "/\\.")
     if looks_like_path or Path(text).exists():
         return read_example(text)
-    close = difflib.get_close_matches(text, BUILTIN, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(text, BUILTIN)
     raise GlassnetError(
         f"no built-in example {text!r}{hint} (built-in: {', '.join(BUILTIN)}; "
         "or give the path to a .toml file)"
