@@ -1,39 +1,19 @@
-"""A worked example as a sequence of steps, for every renderer to format.
-
-``explain(trace)`` lays out what the engine recorded, in the order the
-tutorials use: the given values, the forward pass, the error, the backward pass
-(every chain-rule factor), the update, and the error after it. Each ``Step`` is
-``lhs = formula = numbers = value``: the formula is built by the activation or
-loss that the engine used, the numbers and the value are read from the trace.
-Nothing here computes a number.
-
-Every step has a ``key``, the name by which ``glassnet check`` claims it:
-``net_h1``, ``out_o1``, ``E_o1``, ``E_total``, ``dE/dout_o1``,
-``dout_o1/dnet_o1``, ``delta_o1``, ``dE_o1/dout_h1``, ``dnet_o1/dw5``,
-``dE/dw5``, ``dE/db1``, ``w5+``, ``out_o1+``, ``E_total+``. With several
-samples, per-sample quantities end in ``[s]`` (``out_h1[2]``, counting from 1)
-and the batch gradients have no suffix.
-
-Networks too large to show neuron by neuron (see ``glassnet.trace.is_small``)
-get the same sections per layer in matrix form, with ``Step.value`` an array.
-"""
+"""The explanation neuron by neuron and weight by weight, for small networks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.explanation.model import E_TOTAL, ETA, Block, Section, Step
 from glassnet.formula import (
     ONE,
     Add,
     Div,
     Expr,
     Group,
-    Hadamard,
-    Matrix,
     Mul,
     Num,
     Partial,
@@ -42,103 +22,12 @@ from glassnet.formula import (
 )
 
 if TYPE_CHECKING:
-    from glassnet.example import Example
     from glassnet.names import Names
     from glassnet.network import Network
     from glassnet.trace import LayerTrace, Trace
 
-E_TOTAL = Sym("E", "total")
-ETA = Sym("η")
 
-
-@dataclass
-class Step:
-    """``lhs = formula = numbers = value``; ``formula``/``numbers`` are None for given values.
-
-    ``touches`` names the inputs, neurons, weights and biases the step involves
-    (the path a diagram highlights).
-    """
-
-    key: str
-    lhs: Expr
-    formula: Expr | None
-    numbers: Expr | None
-    value: float | NDArray[np.floating]
-    touches: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass
-class Block:
-    """Steps about one thing: a neuron, a weight, a sample."""
-
-    title: str
-    steps: list[Step] = field(default_factory=list)
-
-
-@dataclass
-class Section:
-    """One stage: ``given``, ``forward``, ``error``, ``backward``, ``update`` or ``after``."""
-
-    kind: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-    intro: str = ""
-
-
-@dataclass
-class Explanation:
-    title: str
-    source: str
-    description: str
-    url: str
-    matrix_form: bool
-    sections: list[Section]
-    trace: Trace
-
-    def steps(self) -> list[Step]:
-        """Every step, in order."""
-        return [step for s in self.sections for b in s.blocks for step in b.steps]
-
-    def step(self, key: str) -> Step:
-        for step in self.steps():
-            if step.key == key:
-                return step
-        raise KeyError(key)
-
-    def _repr_html_(self) -> str:
-        """Jupyter shows an explanation as the interactive page (``glassnet.render.html``)."""
-        from glassnet.render.html import render_fragment
-
-        return render_fragment(self)
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter's Markdown view, where HTML is not shown."""
-        from glassnet.render.html import notebook_markdown
-
-        return notebook_markdown(self)
-
-
-def explain(trace: Trace, example: Example | None = None) -> Explanation:
-    """Lay out a trace as an explanation; ``example`` supplies the title and source."""
-    builder = _MatrixBuilder(trace) if not trace.detailed else _NeuronBuilder(trace)
-    return Explanation(
-        title=example.title if example else "",
-        source=example.source if example else "",
-        description=example.description if example else "",
-        url=example.url if example else "",
-        matrix_form=not trace.detailed,
-        sections=builder.sections(),
-        trace=trace,
-    )
-
-
-def explain_example(example: Example) -> Explanation:
-    """One update of an example, explained."""
-    return explain(example.step(), example)
-
-
-class _NeuronBuilder:
+class NeuronBuilder:
     """Steps neuron by neuron, weight by weight, for small networks."""
 
     def __init__(self, trace: Trace):
@@ -694,140 +583,6 @@ class _NeuronBuilder:
             )
         )
         return section
-
-
-class _MatrixBuilder:
-    """The same sections per layer in matrix form, for large networks."""
-
-    def __init__(self, trace: Trace):
-        self.trace = trace
-        self.network = trace.network
-
-    def sections(self) -> list[Section]:
-        t = self.trace
-        n_layers = len(t.layers)
-        X = Matrix("X", 0)
-        given = Section("given", "Given", intro="matrices: rows are samples, W[j][i] row = neuron")
-        given.blocks.append(
-            Block(
-                "the batch",
-                [
-                    Step("X", X, None, None, t.inputs),
-                    Step("T", Matrix("T", 0), None, None, t.targets),
-                ],
-            )
-        )
-        forward = Section("forward", "Forward pass")
-        backward = Section("backward", "Backward pass")
-        update = Section("update", "Update", intro=f"η = {t.learning_rate:g}")
-        for lt in t.layers:
-            k = lt.index + 1
-            W, b = Matrix("W", k), Matrix("b", k)
-            given.blocks.append(
-                Block(f"layer {k}", [Step(f"W_layer{k}", W, None, None, lt.weights)])
-            )
-            inputs = X if k == 1 else Matrix("out", k - 1)
-            net_formula: Expr = Mul((inputs, Matrix("W", k, transpose=True)))
-            if lt.bias is not None:
-                given.blocks[-1].steps.append(Step(f"b_layer{k}", b, None, None, lt.bias))
-                net_formula = Add((net_formula, b))
-            act = self.network.layers[lt.index].activation
-            forward.blocks.append(
-                Block(
-                    f"layer {k} ({act.name})",
-                    [
-                        Step(f"net_layer{k}", Matrix("net", k), net_formula, None, lt.net),
-                        Step(
-                            f"out_layer{k}",
-                            Matrix("out", k),
-                            None,
-                            None,
-                            lt.out,
-                            note=f"out = {act.formula}, "
-                            + ("element by element" if act.elementwise else "row by row"),
-                        ),
-                    ],
-                )
-            )
-        error = Section("error", "Error", intro=f"loss: {self.network.loss.name}")
-        error.blocks.append(
-            Block(
-                "per sample and for the batch",
-                [
-                    Step("E_total[s]", Sym("E", "total[s]"), None, None, t.sample_losses),
-                    Step(
-                        "E_total",
-                        E_TOTAL,
-                        None,
-                        None,
-                        t.loss,
-                        note=f"the {self.network.batch_reduction} over the batch",
-                    ),
-                ],
-            )
-        )
-        for lt in reversed(t.layers):
-            k = lt.index + 1
-            if lt.combined:
-                delta_formula: Expr = Sub(Matrix("out", k), Matrix("T", 0))
-            elif k == n_layers:
-                delta_formula = Hadamard(Partial(E_TOTAL, Matrix("out", k)), Matrix("f'", k))
-            else:
-                delta_formula = Hadamard(
-                    Mul((Matrix("δ", k + 1), Matrix("W", k + 1))), Matrix("f'", k)
-                )
-            steps = [Step(f"delta_layer{k}", Matrix("δ", k), delta_formula, None, lt.delta)]
-            inputs = Matrix("X", 0) if k == 1 else Matrix("out", k - 1)
-            grad: Expr = Mul((Matrix("δ", k, transpose=True), inputs))
-            if self.network.batch_reduction == "mean":
-                grad = Div(grad, Num(t.n_samples))
-            steps.append(
-                Step(
-                    f"dE/dW_layer{k}", Partial(E_TOTAL, Matrix("W", k)), grad, None, lt.grad_weights
-                )
-            )
-            if lt.grad_bias is not None:
-                steps.append(
-                    Step(
-                        f"dE/db_layer{k}",
-                        Partial(E_TOTAL, Matrix("b", k)),
-                        None,
-                        None,
-                        lt.grad_bias,
-                    )
-                )
-            backward.blocks.append(Block(f"layer {k}", steps))
-            upd = [
-                Step(
-                    f"W_layer{k}+",
-                    Matrix("W+", k),
-                    Sub(Matrix("W", k), Mul((ETA, Partial(E_TOTAL, Matrix("W", k))))),
-                    None,
-                    lt.new_weights,
-                )
-            ]
-            if lt.new_bias is not None:
-                note = "" if lt.trains_bias else "frozen: not updated"
-                upd.append(
-                    Step(f"b_layer{k}+", Matrix("b+", k), None, None, lt.new_bias, note=note)
-                )
-            update.blocks.append(Block(f"layer {k}", upd))
-        after = Section("after", "After the update")
-        after.blocks.append(
-            Block(
-                "the error",
-                [
-                    Step(
-                        "E_total+",
-                        Sym("E", "total", updated=True),
-                        None,
-                        None,
-                        t.loss_after,
-                    ),
-                ],
-            )
-        )
-        return [given, forward, error, backward, update, after]
 
 
 def _entry(values: NDArray[np.floating], j: int) -> float:
