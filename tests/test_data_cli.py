@@ -8,6 +8,7 @@ import importlib
 import pytest
 
 import glassnet.data
+import shared
 from glassnet.cli import main
 
 MODULES = ["arrays", "config", "csv", "dataset", "download", "idx", "mnist", "preprocess",
@@ -15,7 +16,7 @@ MODULES = ["arrays", "config", "csv", "dataset", "download", "idx", "mnist", "pr
 
 
 def test_info_on_a_folder(capsys):
-    assert main(["data", "info", "/work/shared/data/mnist"]) == 0
+    assert main(["data", "info", str(shared.MNIST)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "mnist/train: 60000 samples × 784 features, classification"
     assert out[1] == "  X: float32, min 0, max 255, mean 33.3184"

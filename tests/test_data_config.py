@@ -7,10 +7,11 @@ import tomllib
 import numpy as np
 import pytest
 
+import shared
 from glassnet.data import from_config, load_source
 from glassnet.errors import GlassnetError
 
-MNIST = "/work/shared/data/mnist"
+MNIST = str(shared.MNIST)
 
 
 def config(text: str) -> dict:

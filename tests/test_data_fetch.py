@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+import shared
 from glassnet.cli import main
 from glassnet.data import fetch
 from glassnet.data.download import RemoteFile, download
 from glassnet.errors import GlassnetError
 
-MNIST = Path("/work/shared/data/mnist")
+MNIST = shared.MNIST
 NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # fmt: skip
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import shared
 from glassnet.data import read_idx, write_idx
 from glassnet.data.idx import parse_idx
 from glassnet.errors import GlassnetError
 
-MNIST = "/work/shared/data/mnist"
+MNIST = str(shared.MNIST)
 
 
 def test_hand_built_files():

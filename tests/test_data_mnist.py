@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import shared
 from glassnet.data import SETS, load_mnist, write_idx
 from glassnet.errors import GlassnetError
 
-SHARED = Path("/work/shared/data")
+SHARED = shared.DATA
 MNIST, FASHION = SHARED / "mnist", SHARED / "fashion-mnist"
 # Published class counts of MNIST (LeCun et al.): training and test sets.
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

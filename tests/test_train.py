@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import os
 import signal
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+import shared
 from glassnet.data import load_mnist, spirals, xor
 from glassnet.engine import backprop
 from glassnet.errors import GlassnetError, TrainingDivergedError
@@ -30,7 +30,7 @@ from glassnet.training import (
     predict,
 )
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+MNIST = shared.MNIST
 
 
 def params(network):
@@ -172,7 +172,6 @@ def test_spirals_separated():
     assert evaluate(net, data.X, data.y).accuracy >= 0.95
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="needs ../shared/data/mnist")
 def test_mnist_subset():
     train, test = load_mnist(MNIST, "train"), load_mnist(MNIST, "test")
     X, y = train.X[:3000] / 255, train.y[:3000]

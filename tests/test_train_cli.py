@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import shared
 from glassnet.cli import main
 from glassnet.persistence import load_model
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-needs_mnist = pytest.mark.skipif(not MNIST.is_dir(), reason="needs ../shared/data/mnist")
+MNIST = shared.MNIST
 
 XOR = """
 title = "XOR"
@@ -146,7 +146,6 @@ def test_missing_matplotlib_is_a_one_line_hint(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "out" / "history.png").exists()
 
 
-@needs_mnist
 def test_resume_after_two_of_four_epochs_gives_identical_arrays(tmp_path, capsys):
     """The acceptance test: 4 epochs straight, or 2 and then --resume to 4: the same arrays."""
     config = write(tmp_path, MNIST_SMALL)
@@ -182,7 +181,6 @@ def test_resume_after_two_of_four_epochs_gives_identical_arrays(tmp_path, capsys
     assert accuracy > 80
 
 
-@needs_mnist
 @pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path):
     config = write(tmp_path, MNIST_SMALL.replace("epochs = 4", "epochs = 30"))
