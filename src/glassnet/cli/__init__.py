@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="glassnet",
         description="Neural networks you can see through: every number of backpropagation.",
+        epilog=(
+            "Start with `glassnet explain mazur`; `glassnet COMMAND --help` tells more. "
+            "Exit status: 0 done, 1 claims disagree (check), 2 a mistake in the input."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
