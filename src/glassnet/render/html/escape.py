@@ -1,0 +1,35 @@
+"""Text made safe for HTML: element text and attribute values, and JSON inside ``<script>``."""
+
+from __future__ import annotations
+
+import json
+import math
+from html import escape
+from typing import Any
+
+
+def esc(text: object) -> str:
+    """``str(text)`` with ``<``, ``>``, ``&`` and both quotes escaped, for text and attributes."""
+    return escape(str(text), quote=True)
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside ``<script>``: ``<``, ``>`` and ``&`` become ``\\u003c``…
+
+    NaN and infinities (a diverged update) become ``null``: their text is already in the labels.
+
+    >>> script_json({"t": "</script>", "v": float("nan")})
+    '{"t":"\\\\u003c/script\\\\u003e","v":null}'
+    """
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,149 @@
+"""Every step of the explanation as HTML and MathML, and the ids that the walk and derivations use.
+
+A step with one number reads ``lhs = formula = numbers = value``; a step with an
+array shows its formula, its shape and the array summarised as NumPy prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from glassnet.explanation import Block, Explanation, Section, Step
+from glassnet.render.html.escape import esc
+from glassnet.render.mathml import MathMLFormatter, format_decimal
+
+#: Decimals of the entries of matrix-form tables.
+TABLE_DIGITS = 6
+#: Matrix-form tables show this many rows and columns at each end.
+EDGE_ITEMS = 3
+
+
+def is_scalar(value: object) -> bool:
+    return not isinstance(value, np.ndarray) or value.ndim == 0
+
+
+def steps_of(sections: Iterable[Section]) -> list[Step]:
+    """Every step of the sections, in order."""
+    return [step for section in sections for block in section.blocks for step in block.steps]
+
+
+class Steps:
+    """The steps as HTML; ``prefix`` keeps the element ids unique on the page.
+
+    Blocks are ``{prefix}-b0``, ``{prefix}-b1``…, steps ``{prefix}-s0``…; a key
+    (``out_h1``, ``w5+``) names the first step and block that compute it.
+    """
+
+    def __init__(self, explanation: Explanation, *, digits: int, prefix: str):
+        self.explanation = explanation
+        self.digits = digits
+        self.prefix = prefix
+        self.math = MathMLFormatter(digits)
+        self.block_ids: dict[int, str] = {}
+        self.step_ids: dict[int, str] = {}
+        self.block_of_key: dict[str, str] = {}
+        self.step_of_key: dict[str, Step] = {}
+        self.step_id_of_key: dict[str, str] = {}
+        n_step = 0
+        for n_block, block in enumerate(b for s in explanation.sections for b in s.blocks):
+            self.block_ids[id(block)] = f"{prefix}-b{n_block}"
+            for step in block.steps:
+                sid = f"{prefix}-s{n_step}"
+                n_step += 1
+                self.step_ids[id(step)] = sid
+                self.block_of_key.setdefault(step.key, self.block_ids[id(block)])
+                self.step_of_key.setdefault(step.key, step)
+                self.step_id_of_key.setdefault(step.key, sid)
+
+    def block_steps(self, block_id: str) -> list[Step]:
+        for section in self.explanation.sections:
+            for block in section.blocks:
+                if self.block_ids[id(block)] == block_id:
+                    return block.steps
+        return []
+
+    def html(self) -> str:
+        p = self.prefix
+        sections = "".join(self.section_html(s) for s in self.explanation.sections)
+        return (
+            f'<section class="gn-all" aria-labelledby="{p}-all"><h2 id="{p}-all">Every step</h2>'
+            f"{sections}</section>"
+        )
+
+    def section_html(self, section: Section) -> str:
+        out = [
+            f'<section class="gn-section" data-kind="{section.kind}"><h3>{esc(section.title)}</h3>'
+        ]
+        if section.intro:
+            out.append(f'<p class="gn-intro">{esc(section.intro)}</p>')
+        for block in section.blocks:
+            out.append(self.block_html(block, given=section.kind == "given"))
+        out.append("</section>")
+        return "".join(out)
+
+    def block_html(self, block: Block, *, given: bool) -> str:
+        kind = " gn-given" if given else ""
+        steps = "".join(self.step_html(step) for step in block.steps)
+        return (
+            f'<div class="gn-block{kind}" id="{self.block_ids[id(block)]}">'
+            f'<h4>{esc(block.title)}</h4><ol class="gn-list">{steps}</ol></div>'
+        )
+
+    def step_html(self, step: Step) -> str:
+        parts = [self.math(step.lhs)]
+        note = f'<span class="gn-note">({esc(step.note)})</span>' if step.note else ""
+        sid, key = self.step_ids[id(step)], esc(step.key)
+        if not is_scalar(step.value):
+            value = np.asarray(step.value)
+            if step.formula is not None:
+                parts.append(self.math(step.formula, prefix="<mo>=</mo>"))
+            shape = " × ".join(str(n) for n in value.shape)
+            return (
+                f'<li class="gn-step gn-array" id="{sid}" data-key="{key}">'
+                f'<div class="gn-eq">{_spans(parts)}<span class="gn-shape">[{shape}]</span>'
+                f"{note}</div>{self.table(value)}</li>"
+            )
+        rendered = [self.math.format(e) for e in (step.formula, step.numbers) if e is not None]
+        value_ml = self.math.number(float(np.asarray(step.value)))
+        if rendered and rendered[-1] == value_ml:
+            rendered.pop()
+        parts += [f"<math><mo>=</mo>{r}</math>" for r in [*rendered, value_ml]]
+        return (
+            f'<li class="gn-step" id="{sid}" data-key="{key}"><div class="gn-eq">{_spans(parts)}'
+            f"{note}</div></li>"
+        )
+
+    def table(self, value: np.ndarray) -> str:
+        """A matrix summarised like NumPy prints it: the first and last rows and columns."""
+        array = np.atleast_2d(value)
+        rows, cols = array.shape[:2]
+        digits = min(self.digits, TABLE_DIGITS)
+        body = []
+        for r in _picks(rows):
+            cells = []
+            for c in _picks(cols):
+                if r is None:
+                    cells.append("<td>⋮</td>" if c is not None else "<td>⋱</td>")
+                elif c is None:
+                    cells.append("<td>…</td>")
+                else:
+                    cells.append(f"<td>{esc(format_decimal(array[r, c], digits))}</td>")
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        label = f"{rows} × {cols}" if np.ndim(value) > 1 else f"{cols} values"
+        return (
+            f'<div class="gn-table-wrap"><table class="gn-matrix" aria-label="{label}">'
+            f"{''.join(body)}</table></div>"
+        )
+
+
+def _spans(parts: list[str]) -> str:
+    return "".join(f'<span class="gn-part">{part}</span>' for part in parts)
+
+
+def _picks(n: int) -> list[int | None]:
+    """Indices shown of ``n`` rows or columns; ``None`` is the ellipsis."""
+    if n <= 2 * EDGE_ITEMS + 1:
+        return list(range(n))
+    return [*range(EDGE_ITEMS), None, *range(n - EDGE_ITEMS, n)]
