@@ -9,7 +9,7 @@
     return Array.prototype.slice.call(root.querySelectorAll(selector));
   }
 
-  // The same layout arithmetic as edge_width and node_shade in html.py.
+  // The same layout arithmetic as edge_width and node_shade in render/html/drawing.py.
   function width(value, scale) {
     return Math.round((1 + 5 * Math.min(1, Math.abs(value) / scale)) * 100) / 100;
   }
