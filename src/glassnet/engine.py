@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet import compiled
 from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.network import Layer, Network
 from glassnet.trace import LayerTrace, Trace, is_small
@@ -435,6 +436,10 @@ def train(
         reduction = "sum" if reduction == "mean" else "mean"
     eta = float(learning_rate) ** variant.learning_rate_power
     current = network.copy()
+    if variant == EXACT and compiled.supports(current, x.shape[0]):
+        run = compiled.compile_network(current, x.shape[0])
+        if run is not None:
+            return _train_compiled(run, current, x, t, eta, steps, on_step)
     layers = current.layers
     losses = np.empty(steps)
     passes = after_passes = forward(current, x, rounder=r)
@@ -466,3 +471,150 @@ def train(
             else:
                 passes = forward(current, x, rounder=r)
     return TrainResult(network=current, losses=losses, outputs=after_passes[-1].out)
+
+
+def _train_compiled(
+    run: compiled.Compiled,
+    current: Network,
+    x: Array,
+    t: Array,
+    eta: float,
+    steps: int,
+    on_step: Callable[[int, float], None] | None,
+) -> TrainResult:
+    """``train`` for tiny networks: the generated straight-line code of ``glassnet.compiled``."""
+    done, params, losses, outputs, bad = run(
+        compiled.parameters(current), x.tolist(), t.tolist(), eta, steps, on_step
+    )
+    compiled.set_parameters(current, params)
+    if done < steps:
+        error = TrainingDivergedError(
+            f"loss became {bad} at step {done + 1}; try a smaller learning_rate"
+        )
+        error.network = current  # type: ignore[attr-defined]
+        raise error
+    return TrainResult(network=current, losses=np.array(losses), outputs=np.array(outputs))
+
+
+class BatchStep:
+    """One mini-batch's forward and backward pass in preallocated buffers, for training loops.
+
+    The arithmetic of ``forward`` and ``backward(lean=True)`` for a batch of up
+    to ``batch_size`` samples, written into arrays allocated once and reused by
+    every batch (``out=`` everywhere, no float64 scalar ever touches a float32
+    array, transposes passed to BLAS as flags)::
+
+        net_l = x_l @ W_l.T + b_l                 out_l = f_l(net_l)
+        delta_L = (softmax(net_L) - onehot(label)) / m       (fused with cross-entropy)
+        dE/dout_l = delta_{l+1} @ W_{l+1}          delta_l = dE/dout_l * f_l'(net_l)
+        grad_W_l = delta_l.T @ x_l                grad_b_l = ones @ delta_l
+
+    ``fused`` says whether the network has the shape this covers: a softmax
+    output with the cross-entropy loss, elementwise hidden activations, and a
+    mean batch reduction. Otherwise the trainer keeps ``forward``/``backward``.
+    ``grads`` (weights, then each trained bias, per layer) are the gradients
+    of the last ``run``, in ``Trainer.parameters`` order.
+    """
+
+    def __init__(self, network: Network, batch_size: int):
+        self.network = network
+        layers = network.layers
+        dtype = network.dtype
+        last = layers[-1]
+        self.fused = (
+            last.activation.name == "softmax"
+            and network.loss.name == "cross_entropy"
+            and network.batch_reduction == "mean"
+            and last.n_neurons >= 2
+            and all(layer.activation.elementwise for layer in layers[:-1])
+        )
+        bs = self.batch_size = batch_size
+        self.net = [np.empty((bs, layer.n_neurons), dtype) for layer in layers]
+        self.out = [np.empty((bs, layer.n_neurons), dtype) for layer in layers]
+        self.masks = [np.empty((bs, layer.n_neurons), np.bool_) for layer in layers]
+        self.grad_weights = [np.empty_like(layer.weights) for layer in layers]
+        self.grad_bias = [
+            None if layer.bias is None else np.empty(layer.bias.shape, dtype) for layer in layers
+        ]
+        self.ones = np.ones(bs, dtype)
+        self.rows = np.arange(bs)
+        self.row_max = np.empty((bs, 1), dtype)
+        self.row_sum = np.empty((bs, 1), dtype)
+        self.picked = np.empty(bs, dtype)
+        self.predicted = np.empty(bs, np.intp)
+        self.grads: list[Array] = []
+        for index, layer in enumerate(layers):
+            self.grads.append(self.grad_weights[index])
+            grad_bias = self.grad_bias[index]
+            if grad_bias is not None and layer.train_bias:
+                self.grads.append(grad_bias)
+
+    def run(self, x: Array, labels: NDArray[np.integer]) -> tuple[float, int]:
+        """Forward and backward for the ``m = len(x)`` samples ``x`` with integer ``labels``.
+
+        Fills ``grads``; returns the batch's summed cross-entropy (as ``Loss.terms``
+        computes it, from ``log_softmax(net)``) and how many argmax predictions
+        equal the labels, both measured before the update.
+        """
+        m = x.shape[0]
+        layers = self.network.layers
+        n_layers = len(layers)
+        inputs = [x]
+        for index, layer in enumerate(layers):
+            net, out = self.net[index][:m], self.out[index][:m]
+            np.matmul(inputs[-1], layer.weights.T, out=net)
+            if layer.bias is not None:
+                np.add(net, layer.bias, out=net)
+            if index < n_layers - 1:
+                act = layer.activation
+                if act.name == "relu":
+                    np.maximum(net, 0, out=out)
+                else:
+                    np.copyto(out, act.forward(net))
+                inputs.append(out)
+        # Softmax in place; the loss from the same shifted values, log_softmax style.
+        net, out = self.net[-1][:m], self.out[-1][:m]
+        row_max, row_sum, rows = self.row_max[:m], self.row_sum[:m], self.rows[:m]
+        np.max(net, axis=1, keepdims=True, out=row_max)
+        np.subtract(net, row_max, out=out)
+        np.exp(out, out=out)
+        np.sum(out, axis=1, keepdims=True, out=row_sum)
+        np.divide(out, row_sum, out=out)
+        picked = self.picked[:m]
+        picked[...] = net[rows, labels]
+        np.log(row_sum, out=row_sum)
+        loss = float(row_sum.sum()) + float(row_max.sum()) - float(picked.sum())
+        predicted = self.predicted[:m]
+        np.argmax(out, axis=1, out=predicted)
+        correct = int(np.count_nonzero(predicted == labels))
+        # delta_L = (out - onehot) / m, the mean folded in.
+        delta = out
+        delta[rows, labels] -= 1
+        np.multiply(delta, 1.0 / m, out=delta)
+        for index in range(n_layers - 1, -1, -1):
+            layer = layers[index]
+            np.matmul(delta.T, inputs[index], out=self.grad_weights[index])
+            grad_bias = self.grad_bias[index]
+            if grad_bias is not None:
+                if grad_bias.ndim == 0:
+                    grad_bias[...] = delta.sum()
+                else:
+                    np.matmul(self.ones[:m], delta, out=grad_bias)
+            if index == 0:
+                break
+            below = layers[index - 1]
+            # dE/dout of the layer below overwrites its ``out``, no longer needed.
+            prev_delta = self.out[index - 1][:m]
+            if below.activation.name == "relu":
+                mask = self.masks[index - 1][:m]
+                np.greater(self.net[index - 1][:m], 0, out=mask)
+                np.matmul(delta, layer.weights, out=prev_delta)
+                np.multiply(prev_delta, mask, out=prev_delta)
+            else:
+                derivative = below.activation.derivative(
+                    self.net[index - 1][:m], self.out[index - 1][:m]
+                )
+                np.matmul(delta, layer.weights, out=prev_delta)
+                np.multiply(prev_delta, derivative, out=prev_delta)
+            delta = prev_delta
+        return loss, correct

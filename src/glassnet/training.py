@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet.engine import backward, forward
+from glassnet.engine import BatchStep, backward, forward
 from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.network import Network
 from glassnet.optimizers import SGD, Optimizer
@@ -57,6 +57,8 @@ Array = NDArray[np.floating]
 
 #: Samples per forward pass when evaluating (memory, not arithmetic, sets this).
 EVAL_BATCH = 2048
+#: Rows per block when checking the features for NaN (bounds the temporary mask).
+CHECK_ROWS = 4096
 
 
 @dataclass
@@ -207,10 +209,14 @@ def check_features(network: Network, X: ArrayLike, *, field: str = "X") -> Array
         )
     if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
         raise GlassnetError(f"expected numbers, got dtype {x.dtype}", field=field)
+    # A memory-mapped float32 X of a float32 network stays mapped: no copy, and the
+    # finiteness check reads it a block of rows at a time.
     x = np.ascontiguousarray(x, dtype=network.dtype)
-    if not np.isfinite(x).all():
-        row = int(np.argwhere(~np.isfinite(x))[0][0])
-        raise GlassnetError(f"NaN or infinite value in row {row}", field=field)
+    for lo in range(0, x.shape[0], CHECK_ROWS):
+        block = x[lo : lo + CHECK_ROWS]
+        if not np.isfinite(block).all():
+            row = lo + int(np.argwhere(~np.isfinite(block))[0][0])
+            raise GlassnetError(f"NaN or infinite value in row {row}", field=field)
     return x
 
 
@@ -350,6 +356,8 @@ class Trainer:
         self.state = TrainerState()
         self._best_params: list[Array] | None = None
         self._stop_requested = False
+        self._step: BatchStep | None = None
+        self._last_out: Array = np.empty((0, 0))
 
     # -- parameters ---------------------------------------------------------
 
@@ -449,33 +457,37 @@ class Trainer:
         loss_sum, correct, seen = state.sums
         started = time.perf_counter() - state.epoch_seconds
         epoch = state.epoch + 1
+        # Softmax + cross-entropy on labels: the preallocated, fused step (same
+        # gradients); any other network takes forward/backward below.
+        step = self._batch_step(bs) if labels is not None else None
         for b in range(state.batch, n_batches):
             lo, hi = b * bs, min((b + 1) * bs, n)
             m = hi - lo
             idx = perm[lo:hi]
             xb, tb = xbuf[:m], tbuf[:m]
             np.take(x, idx, axis=0, out=xb, mode="clip")
-            np.take(targets.values, idx, axis=0, out=tb, mode="clip")
-            passes = forward(network, xb)
-            last = passes[-1]
-            batch_loss = float(network.loss.terms(last.net, last.out, tb).sum()) / m
-            if not math.isfinite(batch_loss):
-                self._restore_params(good)
-                self._diverged(epoch, b + 1, n_batches, batch_loss)
-            grads = backward(network, passes, tb, lean=True)
-            step_grads: list[Array] = []
-            for layer, g in zip(network.layers, grads):
-                step_grads.append(g.grad_weights)
-                if layer.bias is not None and layer.train_bias:
-                    assert g.grad_bias is not None
-                    step_grads.append(g.grad_bias)
-            optimizer.step(params, step_grads, decay=decay)
-            loss_sum += batch_loss * m
-            seen += m
-            if labels is not None:
+            if step is not None and labels is not None:
                 lb = lbuf[:m]
                 np.take(labels, idx, out=lb, mode="clip")
-                correct += int(np.count_nonzero(predicted_labels(last.out) == lb))
+                summed, batch_correct = step.run(xb, lb)
+                batch_loss = summed / m
+                if not math.isfinite(batch_loss):
+                    self._restore_params(good)
+                    self._diverged(epoch, b + 1, n_batches, batch_loss)
+                optimizer.step(params, step.grads, decay=decay)
+                loss_sum += summed
+                seen += m
+                correct += batch_correct
+            else:
+                batch_loss = self._generic_batch(
+                    x, targets, idx, xb, tb, lbuf, good, epoch, b, n_batches, params, decay
+                )
+                loss_sum += batch_loss * m
+                seen += m
+                if labels is not None:
+                    lb = lbuf[:m]
+                    np.take(labels, idx, out=lb, mode="clip")
+                    correct += int(np.count_nonzero(predicted_labels(self._last_out) == lb))
             acc = correct / seen if labels is not None else None
             self.progress.batch(epoch, b + 1, loss_sum / seen, acc)
             if self.on_batch is not None:
@@ -515,6 +527,54 @@ class Trainer:
             self._interrupted(epoch, 0, n_batches)
             return False
         return keep_going
+
+    def _batch_step(self, batch_size: int) -> BatchStep | None:
+        """The fused step for this network and batch size, built once and reused."""
+        cached = self._step
+        if (
+            cached is not None
+            and cached.network is self.network
+            and cached.batch_size == batch_size
+        ):
+            return cached if cached.fused else None
+        step = BatchStep(self.network, batch_size)
+        self._step = step
+        return step if step.fused else None
+
+    def _generic_batch(
+        self,
+        x: Array,
+        targets: Targets,
+        idx: NDArray[np.intp],
+        xb: Array,
+        tb: Array,
+        lbuf: NDArray[np.int64],
+        good: list[Array],
+        epoch: int,
+        b: int,
+        n_batches: int,
+        params: list[Array],
+        decay: list[bool],
+    ) -> float:
+        """One batch through ``forward`` and ``backward``; returns its mean loss."""
+        network, m = self.network, xb.shape[0]
+        np.take(targets.values, idx, axis=0, out=tb, mode="clip")
+        passes = forward(network, xb)
+        last = passes[-1]
+        batch_loss = float(network.loss.terms(last.net, last.out, tb).sum()) / m
+        if not math.isfinite(batch_loss):
+            self._restore_params(good)
+            self._diverged(epoch, b + 1, n_batches, batch_loss)
+        grads = backward(network, passes, tb, lean=True)
+        step_grads: list[Array] = []
+        for layer, g in zip(network.layers, grads):
+            step_grads.append(g.grad_weights)
+            if layer.bias is not None and layer.train_bias:
+                assert g.grad_bias is not None
+                step_grads.append(g.grad_bias)
+        self.optimizer.step(params, step_grads, decay=decay)
+        self._last_out = last.out
+        return batch_loss
 
     def _early_stopping(self, record: EpochRecord) -> bool:
         state, rule = self.state, self.early_stopping
