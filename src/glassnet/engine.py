@@ -549,12 +549,16 @@ class BatchStep:
             if grad_bias is not None and layer.train_bias:
                 self.grads.append(grad_bias)
 
-    def run(self, x: Array, labels: NDArray[np.integer]) -> tuple[float, int]:
+    def run(
+        self, x: Array, labels: NDArray[np.integer], *, factor: float = 1.0
+    ) -> tuple[float, int]:
         """Forward and backward for the ``m = len(x)`` samples ``x`` with integer ``labels``.
 
-        Fills ``grads``; returns the batch's summed cross-entropy (as ``Loss.terms``
-        computes it, from ``log_softmax(net)``) and how many argmax predictions
-        equal the labels, both measured before the update.
+        Fills ``grads`` with ``factor`` times the gradients (a plain-SGD loop passes
+        the learning rate, so the update is a single subtraction). Returns the
+        batch's summed cross-entropy (as ``Loss.terms`` computes it, from
+        ``log_softmax(net)``) and how many argmax predictions equal the labels,
+        both measured before the update.
         """
         m = x.shape[0]
         layers = self.network.layers
@@ -587,10 +591,11 @@ class BatchStep:
         predicted = self.predicted[:m]
         np.argmax(out, axis=1, out=predicted)
         correct = int(np.count_nonzero(predicted == labels))
-        # delta_L = (out - onehot) / m, the mean folded in.
+        # delta_L = factor * (out - onehot) / m: the mean (and factor) folded into the
+        # smallest array, so no weight-sized array is ever scaled.
         delta = out
         delta[rows, labels] -= 1
-        np.multiply(delta, 1.0 / m, out=delta)
+        np.multiply(delta, factor / m, out=delta)
         for index in range(n_layers - 1, -1, -1):
             layer = layers[index]
             np.matmul(delta.T, inputs[index], out=self.grad_weights[index])

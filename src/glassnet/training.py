@@ -214,7 +214,9 @@ def check_features(network: Network, X: ArrayLike, *, field: str = "X") -> Array
     x = np.ascontiguousarray(x, dtype=network.dtype)
     for lo in range(0, x.shape[0], CHECK_ROWS):
         block = x[lo : lo + CHECK_ROWS]
-        if not np.isfinite(block).all():
+        # A finite sum means every value is finite (NaN and inf propagate); only a
+        # sum that is not (an overflow, or a bad value) needs the element-wise check.
+        if not math.isfinite(float(block.sum())) and not np.isfinite(block).all():
             row = lo + int(np.argwhere(~np.isfinite(block))[0][0])
             raise GlassnetError(f"NaN or infinite value in row {row}", field=field)
     return x
@@ -460,6 +462,8 @@ class Trainer:
         # Softmax + cross-entropy on labels: the preallocated, fused step (same
         # gradients); any other network takes forward/backward below.
         step = self._batch_step(bs) if labels is not None else None
+        plain = isinstance(optimizer, SGD) and optimizer.plain
+        rate = optimizer.learning_rate
         for b in range(state.batch, n_batches):
             lo, hi = b * bs, min((b + 1) * bs, n)
             m = hi - lo
@@ -469,12 +473,16 @@ class Trainer:
             if step is not None and labels is not None:
                 lb = lbuf[:m]
                 np.take(labels, idx, out=lb, mode="clip")
-                summed, batch_correct = step.run(xb, lb)
+                summed, batch_correct = step.run(xb, lb, factor=rate if plain else 1.0)
                 batch_loss = summed / m
                 if not math.isfinite(batch_loss):
                     self._restore_params(good)
                     self._diverged(epoch, b + 1, n_batches, batch_loss)
-                optimizer.step(params, step.grads, decay=decay)
+                if plain:
+                    assert isinstance(optimizer, SGD)
+                    optimizer.step_scaled(params, step.grads)
+                else:
+                    optimizer.step(params, step.grads, decay=decay)
                 loss_sum += summed
                 seen += m
                 correct += batch_correct
