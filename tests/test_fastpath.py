@@ -9,7 +9,7 @@ import pytest
 
 from glassnet import compiled, engine
 from glassnet.engine import BatchStep, backprop, backward, forward, train
-from glassnet.errors import TrainingDivergedError
+from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.examples import load_example
 from glassnet.init import init_network
 from glassnet.network import Layer, Network
@@ -208,3 +208,35 @@ def test_trainer_on_a_memory_mapped_x_does_not_copy_it(tmp_path):
     Trainer(net_b, SGD(0.1), epochs=3, batch_size=32, seed=1, progress="quiet").fit(X, y)
     for la, lb in zip(net_a.layers, net_b.layers):
         np.testing.assert_array_equal(la.weights, lb.weights)
+
+
+def test_plain_sgd_trainer_matches_forward_backward_updates():
+    """The fused step with the learning rate folded in, against the engine's own
+    forward/backward and ``p -= lr * g``, batch by batch (float64, one epoch)."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(0, 1, (70, 6))
+    y = rng.integers(0, 3, 70)
+    fast = init_network(
+        [6, 9, 3], ["relu", "softmax"], loss="cross_entropy", rng=4, dtype=np.float64
+    )
+    ref = fast.copy()
+    optimizer = SGD(0.2)
+    assert optimizer.plain
+    Trainer(fast, optimizer, epochs=1, batch_size=16, seed=5, progress="quiet").fit(X, y)
+    assert optimizer.t == 5
+    perm = np.random.default_rng(5).permutation(70)
+    for lo in range(0, 70, 16):
+        idx = perm[lo : lo + 16]
+        grads = backward(ref, forward(ref, X[idx]), np.eye(3)[y[idx]])
+        for layer, g in zip(ref.layers, grads):
+            layer.weights -= 0.2 * g.grad_weights
+            layer.bias -= 0.2 * g.grad_bias
+    assert_networks_close(fast, ref)
+
+
+def test_step_scaled_is_for_plain_sgd_only():
+    p = np.array([1.0, 2.0])
+    SGD(0.1).step_scaled([p], [np.array([0.5, -1.0])])
+    np.testing.assert_array_equal(p, [0.5, 3.0])
+    with pytest.raises(GlassnetError, match="step_scaled is for plain SGD"):
+        SGD(0.1, momentum=0.9).step_scaled([p], [p])

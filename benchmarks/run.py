@@ -1,0 +1,397 @@
+"""Run the benchmark suite: every contender side by side, interleaved, in its own process.
+
+    python -m benchmarks              # tiny, mnist-epoch, explain (about 5 minutes)
+    python -m benchmarks --mnist-98   # also the race to 98% test accuracy (+ ~3 minutes)
+    python -m benchmarks --quick      # 3 rounds instead of 5, for a smoke test
+
+Each round runs every contender once, in a fresh subprocess, in an order that
+rotates from round to round; a contender warms up inside its process before
+the timed run. Times are medians over the rounds with their min and max; a
+ratio is the median over rounds of ``glassnet time / contender time`` in the
+same round (paired, so the machine's drift cancels). Peak memory is each
+process's VmHWM (the largest over rounds). All processes get the same BLAS
+thread count (``--threads``, default 1: OMP/OpenBLAS/MKL variables and
+``torch.set_num_threads``).
+
+Writes ``benchmarks/results/latest.json`` and ``latest.md`` and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.mnist_epoch import SIZES, flops_per_sample
+from benchmarks.tiny import CONTENDERS as TINY
+from benchmarks.tiny import EXPECTED_LOSS
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+BATCHES = (32, 128, 512)
+EPOCH_CONTENDERS = ("glassnet", "pytorch", "sklearn")
+N_TRAIN = 60_000
+
+
+def child(args: list[str], threads: int) -> dict[str, Any]:
+    """Run ``python -m benchmarks.<args>`` and return its ``RESULT`` line."""
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{args[0]}", *args[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"benchmarks.{' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(lines[-1].removeprefix("RESULT "))
+    return result
+
+
+def rotate(items: list[str], k: int) -> list[str]:
+    k %= len(items)
+    return items[k:] + items[:k]
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def paired(times: list[float], reference: list[float]) -> float:
+    """Median over rounds of ``reference[r] / times[r]``: glassnet's time over this one's."""
+    return statistics.median(g / t for g, t in zip(reference, times))
+
+
+def bench_tiny(rounds: int, threads: int, log: Any) -> dict[str, Any]:
+    names = list(TINY)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    losses: dict[str, float] = {}
+    rss: dict[str, float] = {n: 0.0 for n in names}
+    for r in range(rounds):
+        for name in rotate(names, r):
+            res = child(["tiny", name], threads)
+            times[name].append(res["seconds"])
+            losses[name] = res["loss"]
+            rss[name] = max(rss[name], res["peak_rss_mb"])
+        log(f"tiny: round {r + 1}/{rounds} done")
+    out = {}
+    for name in names:
+        per_update = [t / 10_000 * 1e6 for t in times[name]]
+        out[name] = {
+            "us_per_update": spread(per_update),
+            "glassnet_over_this": paired(times[name], times["glassnet"]),
+            "loss": losses[name],
+            "loss_ok": abs(losses[name] - EXPECTED_LOSS) < 5e-12,
+            "peak_rss_mb": rss[name],
+        }
+    return out
+
+
+def bench_epoch(rounds: int, threads: int, log: Any) -> dict[str, Any]:
+    names = list(EPOCH_CONTENDERS)
+    times: dict[str, dict[int, list[float]]] = {n: {b: [] for b in BATCHES} for n in names}
+    accuracy: dict[str, dict[int, float]] = {n: {} for n in names}
+    rss: dict[str, float] = {n: 0.0 for n in names}
+    ceilings: list[float] = []
+    products: list[Any] = []
+    batches = ",".join(str(b) for b in BATCHES)
+    for r in range(rounds):
+        for name in rotate([*names, "gemm"], r):
+            if name == "gemm":
+                res = child(["mnist_epoch", "gemm"], threads)
+                ceilings.append(res["gflops_per_s"])
+                products = res["products"]
+                continue
+            res = child(["mnist_epoch", name, "--batches", batches], threads)
+            for b in BATCHES:
+                times[name][b].append(res["seconds"][str(b)])
+                accuracy[name][b] = res["accuracy"][str(b)]
+            rss[name] = max(rss[name], res["peak_rss_mb"])
+        log(f"mnist-epoch: round {r + 1}/{rounds} done")
+    flops = flops_per_sample(SIZES) * N_TRAIN
+    ceiling = statistics.median(ceilings)
+    out: dict[str, Any] = {
+        "flops": flops,
+        "gemm_ceiling_gflops_per_s": spread(ceilings),
+        "gemm_products": products,
+        "floor_seconds": flops / (ceiling * 1e9),
+        "contenders": {},
+    }
+    for name in names:
+        entry: dict[str, Any] = {"peak_rss_mb": rss[name]}
+        for b in BATCHES:
+            ts = times[name][b]
+            entry[str(b)] = {
+                "seconds": spread(ts),
+                "glassnet_over_this": paired(ts, times["glassnet"][b]),
+                "fraction_of_ceiling": statistics.median(
+                    flops / (c * 1e9) / t for c, t in zip(ceilings, ts)
+                ),
+                "train_accuracy": accuracy[name][b],
+            }
+        out["contenders"][name] = entry
+    return out
+
+
+def bench_explain(rounds: int, threads: int, log: Any) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="glassnet-bench-"))
+    from benchmarks.explain import write_mnist_example
+
+    mnist_toml = work / "mnist-784-128-10.toml"
+    write_mnist_example(mnist_toml)
+    cases = [(ex, fmt) for ex in ("mazur", "lamsal", "hill") for fmt in ("text", "json", "html")]
+    cases += [(str(mnist_toml), fmt) for fmt in ("text", "json", "html")]
+    times: dict[str, list[float]] = {}
+    sizes: dict[str, int] = {}
+    rss: dict[str, float] = {}
+    for r in range(rounds):
+        for ex, fmt in cases:
+            key = f"{'mnist-784-128-10' if ex == str(mnist_toml) else ex} {fmt}"
+            res = child(["explain", ex, fmt, str(work / f"out.{fmt}")], threads)
+            times.setdefault(key, []).append(res["seconds"])
+            sizes[key] = res["bytes"]
+            rss[key] = max(rss.get(key, 0.0), res["peak_rss_mb"])
+        log(f"explain: round {r + 1}/{rounds} done")
+    return {
+        key: {"seconds": spread(times[key]), "bytes": sizes[key], "peak_rss_mb": rss[key]}
+        for key in times
+    }
+
+
+def bench_mnist98(threads: int, log: Any) -> dict[str, Any]:
+    out = {}
+    for name in ("glassnet", "pytorch"):
+        out[name] = child(["mnist98", name], threads)
+        log(f"mnist-98: {name} done ({out[name]['seconds']:.1f} s)")
+    out["glassnet_over_pytorch"] = out["glassnet"]["seconds"] / out["pytorch"]["seconds"]
+    return out
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import sklearn
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "cpus": str(os.cpu_count()),
+        "machine": platform.machine(),
+    }
+
+
+def fmt_spread(s: dict[str, float], digits: int = 3) -> str:
+    return f"{s['median']:.{digits}g} ({s['min']:.{digits}g}–{s['max']:.{digits}g})"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    lines = [
+        f"# glassnet benchmarks — {meta['date']}",
+        "",
+        f"`{meta['command']}` · {meta['rounds']} rounds, interleaved, each contender in its own "
+        f"process after a warm-up · {meta['threads']} BLAS thread(s) for every contender · "
+        f"Python {meta['versions']['python']}, NumPy {meta['versions']['numpy']}, "
+        f"PyTorch {meta['versions']['torch']}, scikit-learn {meta['versions']['sklearn']}, "
+        f"{meta['versions']['cpus']} CPUs · total {meta['seconds']:.0f} s",
+        "",
+        "Times: median (min–max). Ratio: glassnet's time ÷ the contender's, median of the "
+        "per-round ratios (< 1: glassnet is faster).",
+        "",
+        "## tiny: 10,000 per-sample updates of Mazur's 2-2-2 network",
+        "",
+        "| contender | µs per update | glassnet ÷ this | E after 10,000 | peak RSS MB |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in results["tiny"].items():
+        ok = "✓" if r["loss_ok"] else "✗"
+        lines.append(
+            f"| {name} | {fmt_spread(r['us_per_update'])} | {r['glassnet_over_this']:.3f} | "
+            f"{r['loss']:.6e} {ok} | {r['peak_rss_mb']:.0f} |"
+        )
+    e = results["mnist_epoch"]
+    lines += [
+        "",
+        "## mnist-epoch: one epoch of 784-128-10 (ReLU, softmax + cross-entropy, SGD, float32)",
+        "",
+        f"{e['flops'] / 1e9:.2f} GFLOP per epoch; measured float32 GEMM ceiling of the step's "
+        f"products (batch 128) {fmt_spread(e['gemm_ceiling_gflops_per_s'])} GFLOP/s, a floor of "
+        f"{e['floor_seconds']:.3f} s.",
+        "",
+        "| contender | batch | seconds | glassnet ÷ this | % of GEMM ceiling | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in e["contenders"].items():
+        for b in BATCHES:
+            c = r[str(b)]
+            lines.append(
+                f"| {name} | {b} | {fmt_spread(c['seconds'])} | {c['glassnet_over_this']:.2f} | "
+                f"{100 * c['fraction_of_ceiling']:.0f}% | {r['peak_rss_mb']:.0f} |"
+            )
+    if "mnist_98" in results:
+        m = results["mnist_98"]
+        lines += [
+            "",
+            "## mnist-98: the documented recipe (784-512-256-10) until 98% test accuracy",
+            "",
+            "| contender | seconds | epochs | test accuracy | peak RSS MB |",
+            "|---|---|---|---|---|",
+        ]
+        for name in ("glassnet", "pytorch"):
+            r = m[name]
+            lines.append(
+                f"| {name} | {r['seconds']:.1f} | {r['epochs']} | {r['final_accuracy']:.4f} | "
+                f"{r['peak_rss_mb']:.0f} |"
+            )
+        lines.append(f"\nglassnet ÷ PyTorch: {m['glassnet_over_pytorch']:.2f} (one run each).")
+    lines += [
+        "",
+        "## explain: `glassnet explain` (whole command, imports included)",
+        "",
+        "| example | format | seconds | output bytes | peak RSS MB |",
+        "|---|---|---|---|---|",
+    ]
+    for key, r in results["explain"].items():
+        ex, fmt = key.rsplit(" ", 1)
+        lines.append(
+            f"| {ex} | {fmt} | {fmt_spread(r['seconds'])} | {r['bytes']:,} | "
+            f"{r['peak_rss_mb']:.0f} |"
+        )
+    lines += ["", "## acceptance", ""]
+    for check in results["acceptance"]:
+        lines.append(f"- {'✓' if check['met'] else '✗'} {check['target']}: {check['value']}")
+    return "\n".join(lines) + "\n"
+
+
+def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
+    checks = []
+
+    def add(target: str, met: bool, value: str) -> None:
+        checks.append({"target": target, "met": bool(met), "value": value})
+
+    c = results["mnist_epoch"]["contenders"]
+    g128 = c["glassnet"]["128"]
+    add(
+        "mnist-epoch b128 ≤ 0.6 × PyTorch",
+        c["pytorch"]["128"]["glassnet_over_this"] <= 0.6,
+        f"{c['pytorch']['128']['glassnet_over_this']:.2f}",
+    )
+    add(
+        "mnist-epoch b128 ≤ 0.6 × scikit-learn",
+        c["sklearn"]["128"]["glassnet_over_this"] <= 0.6,
+        f"{c['sklearn']['128']['glassnet_over_this']:.2f}",
+    )
+    add(
+        "mnist-epoch b128 ≥ 70% of the GEMM ceiling",
+        g128["fraction_of_ceiling"] >= 0.7,
+        f"{100 * g128['fraction_of_ceiling']:.0f}%",
+    )
+    for b in (32, 512):
+        ratio = c["pytorch"][str(b)]["glassnet_over_this"]
+        add(f"mnist-epoch b{b} ≤ 1.0 × PyTorch", ratio <= 1.0, f"{ratio:.2f}")
+    add(
+        "mnist-epoch peak memory ≤ PyTorch's",
+        c["glassnet"]["peak_rss_mb"] <= c["pytorch"]["peak_rss_mb"],
+        f"{c['glassnet']['peak_rss_mb']:.0f} MB vs {c['pytorch']['peak_rss_mb']:.0f} MB",
+    )
+    t = results["tiny"]
+    add(
+        "tiny ≤ 0.1 × PyTorch autograd",
+        t["torch-autograd-sgd"]["glassnet_over_this"] <= 0.1,
+        f"{t['torch-autograd-sgd']['glassnet_over_this']:.4f}",
+    )
+    add(
+        "tiny ≤ 1.0 × pure-Python per-neuron",
+        t["python-per-neuron"]["glassnet_over_this"] <= 1.0,
+        f"{t['python-per-neuron']['glassnet_over_this']:.2f}",
+    )
+    add(
+        "tiny: every contender reaches E = 3.510188e-05",
+        all(r["loss_ok"] for r in t.values()),
+        ", ".join(f"{n} {r['loss']:.7e}" for n, r in t.items()),
+    )
+    if "mnist_98" in results:
+        m = results["mnist_98"]
+        add(
+            "mnist-98 in less wall time than PyTorch",
+            m["glassnet"]["epochs"] is not None and m["glassnet_over_pytorch"] < 1.0,
+            f"{m['glassnet']['seconds']:.1f} s vs {m['pytorch']['seconds']:.1f} s",
+        )
+    add(
+        "suite under 10 minutes",
+        results["meta"]["seconds"] < 600,
+        f"{results['meta']['seconds']:.0f} s",
+    )
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="3 rounds instead of 5")
+    parser.add_argument("--mnist-98", action="store_true", help="also race to 98%% test accuracy")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5, --quick 3)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for every contender")
+    parser.add_argument("--only", choices=["tiny", "mnist-epoch", "explain"], action="append")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="directory for latest.*")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 5)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    only = set(args.only or ["tiny", "mnist-epoch", "explain"])
+    results: dict[str, Any] = {}
+    if "tiny" in only:
+        results["tiny"] = bench_tiny(rounds, args.threads, log)
+    if "mnist-epoch" in only:
+        results["mnist_epoch"] = bench_epoch(rounds, args.threads, log)
+    if "explain" in only:
+        results["explain"] = bench_explain(rounds, args.threads, log)
+    if args.mnist_98:
+        results["mnist_98"] = bench_mnist98(args.threads, log)
+    command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))
+    results["meta"] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": command.strip(),
+        "rounds": rounds,
+        "threads": args.threads,
+        "versions": versions(),
+        "seconds": time.perf_counter() - started,
+    }
+    if {"tiny", "mnist-epoch"} <= only:
+        results["acceptance"] = acceptance(results)
+    else:
+        results["acceptance"] = []
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    if {"tiny", "mnist-epoch", "explain"} <= only:
+        table = markdown(results)
+        (args.output / "latest.md").write_text(table)
+        print(table)
+    else:
+        print(json.dumps(results, indent=2))
+    return 0
