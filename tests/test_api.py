@@ -1,0 +1,58 @@
+"""The public API: sorted ``__all__`` lists that import, and every docstring example runs."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+from types import ModuleType
+
+import pytest
+
+import glassnet
+
+MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(glassnet.__path__, prefix="glassnet.")
+    if not info.name.endswith("__main__")  # importing it runs the command line
+)
+
+
+def isort_order(name: str) -> tuple[int, str]:
+    """Constants first, then classes, then functions (ruff's RUF022, isort-style)."""
+    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name
+
+
+def load(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize("name", ["glassnet", *MODULES])
+def test_all_is_sorted_and_importable(name: str) -> None:
+    module = load(name)
+    exported = getattr(module, "__all__", None)
+    if exported is None:
+        return
+    assert list(exported) == sorted(exported, key=isort_order), f"{name}.__all__ is not sorted"
+    for item in exported:
+        assert hasattr(module, item), f"{name}.__all__ names {item!r}, which is not there"
+
+
+@pytest.mark.parametrize("name", ["glassnet", *MODULES])
+def test_docstring_examples_run(name: str) -> None:
+    module = load(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(module, name):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed"
+
+
+def test_the_command_line_lists_every_command() -> None:
+    from glassnet.cli import COMMANDS, build_parser
+
+    help_text = build_parser().format_help()
+    for command in COMMANDS:
+        assert command in help_text
