@@ -531,7 +531,9 @@ class BatchStep:
         bs = self.batch_size = batch_size
         self.net = [np.empty((bs, layer.n_neurons), dtype) for layer in layers]
         self.out = [np.empty((bs, layer.n_neurons), dtype) for layer in layers]
-        self.masks = [np.empty((bs, layer.n_neurons), np.bool_) for layer in layers]
+        #: ReLU's derivative, 1 where net > 0 else 0, in the network's dtype (a bool
+        #: mask would make the multiply cast element by element).
+        self.masks = [np.empty((bs, layer.n_neurons), dtype) for layer in layers]
         self.grad_weights = [np.empty_like(layer.weights) for layer in layers]
         self.grad_bias = [
             None if layer.bias is None else np.empty(layer.bias.shape, dtype) for layer in layers
@@ -580,7 +582,7 @@ class BatchStep:
                 inputs.append(out)
         # Softmax in place; the loss from the same shifted values, log_softmax style.
         net, out = self.net[-1][:m], self.out[-1][:m]
-        row_max, row_sum, rows = self.row_max[:m], self.row_sum[:m], self.rows[:m]
+        row_max, row_sum = self.row_max[:m], self.row_sum[:m]
         # (ufunc.reduce directly: np.max/np.sum add microseconds of wrapper per call)
         np.maximum.reduce(net, axis=1, keepdims=True, out=row_max)
         np.subtract(net, row_max, out=out)
@@ -588,7 +590,8 @@ class BatchStep:
         np.add.reduce(out, axis=1, keepdims=True, out=row_sum)
         np.divide(out, row_sum, out=out)
         picked = self.picked[:m]
-        np.take(net.reshape(-1), self.offsets[:m] + labels, out=picked)
+        at_label = self.offsets[:m] + labels  # (s, label_s) in the flattened output
+        np.take(net.reshape(-1), at_label, out=picked)
         np.log(row_sum, out=row_sum)
         loss = float(np.add.reduce(row_sum, axis=None)) + float(
             np.add.reduce(row_max, axis=None) - np.add.reduce(picked)
@@ -599,7 +602,8 @@ class BatchStep:
         # delta_L = factor * (out - onehot) / m: the mean (and factor) folded into the
         # smallest array, so no weight-sized array is ever scaled.
         delta = out
-        delta[rows, labels] -= 1
+        flat = delta.reshape(-1)
+        flat[at_label] -= 1
         np.multiply(delta, factor / m, out=delta)
         for index in range(n_layers - 1, -1, -1):
             layer = layers[index]
@@ -617,7 +621,7 @@ class BatchStep:
             prev_delta = self.out[index - 1][:m]
             if below.activation.name == "relu":
                 mask = self.masks[index - 1][:m]
-                np.greater(self.net[index - 1][:m], 0, out=mask)
+                np.heaviside(self.net[index - 1][:m], 0, out=mask)
                 np.matmul(delta, layer.weights, out=prev_delta)
                 np.multiply(prev_delta, mask, out=prev_delta)
             else:
