@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from glassnet.atomic import write_text_atomic
-from glassnet.cli.train import _positive_int
+from glassnet.cli.arguments import positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.explanation import explain_example
@@ -34,7 +34,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("example", help="a built-in example name or a path to a .toml file")
     parser.add_argument(
-        "--digits", type=_positive_int, default=9, help="significant digits shown (default 9)"
+        "--digits", type=positive_int, default=9, help="significant digits shown (default 9)"
     )
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.add_argument(
@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--steps",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="html: also show N steps of training (a loss curve and a slider)",
     )

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from glassnet.activations import ACTIVATIONS
-from glassnet.cli.train import _positive_int
+from glassnet.cli.arguments import positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.losses import LOSSES
@@ -45,10 +45,10 @@ def add_parser(subparsers: Any) -> None:
     practice.add_argument("--loss", choices=sorted(LOSSES), default="half_sse")
     practice.add_argument("--bias", choices=BIAS_MODES, default="neuron")
     practice.add_argument(
-        "--samples", type=_positive_int, default=1, help="samples in the batch (default 1)"
+        "--samples", type=positive_int, default=1, help="samples in the batch (default 1)"
     )
     parser.add_argument(
-        "--digits", type=_positive_int, default=9, help="significant digits shown (default 9)"
+        "--digits", type=positive_int, default=9, help="significant digits shown (default 9)"
     )
     parser.set_defaults(run=run)
 

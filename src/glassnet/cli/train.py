@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from glassnet.cli.arguments import positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 
@@ -39,11 +40,11 @@ def add_parser(subparsers: Any) -> None:
     )
     examples = parser.add_argument_group("worked examples")
     examples.add_argument(
-        "--steps", type=_positive_int, default=None, help="number of updates (default 1000)"
+        "--steps", type=positive_int, default=None, help="number of updates (default 1000)"
     )
     examples.add_argument("--format", choices=["text", "json"], default=None)
     examples.add_argument(
-        "--digits", type=_positive_int, default=None, help="significant digits shown (default 9)"
+        "--digits", type=positive_int, default=None, help="significant digits shown (default 9)"
     )
     files = parser.add_argument_group("training files")
     files.add_argument(
@@ -55,11 +56,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="DIR",
         help="output folder (default: the file's output.directory, else runs/NAME)",
     )
+    files.add_argument("--epochs", type=positive_int, default=None, help="override training.epochs")
     files.add_argument(
-        "--epochs", type=_positive_int, default=None, help="override training.epochs"
-    )
-    files.add_argument(
-        "--threads", type=_positive_int, default=None, help="override training.threads"
+        "--threads", type=positive_int, default=None, help="override training.threads"
     )
     files.add_argument("-q", "--quiet", action="store_true", help="no progress reports")
     files.add_argument(
@@ -69,16 +68,6 @@ def add_parser(subparsers: Any) -> None:
         help="a progress bar, one line per epoch, or auto: a bar on a terminal",
     )
     parser.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def report_steps(steps: int, rows: int = 10) -> list[int]:
