@@ -26,7 +26,6 @@ array([0.95, 2.1 ])
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.errors import GlassnetError
+from glassnet.registry import build
 
 Array = NDArray[np.floating]
 
@@ -364,22 +364,4 @@ def get_optimizer(name: str, **settings: Any) -> Optimizer:
     if name in aliases:
         name, defaults = aliases[name]
         settings = {**defaults, **settings}
-    if name not in OPTIMIZERS:
-        options = sorted([*OPTIMIZERS, *aliases])
-        close = difflib.get_close_matches(name, options, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise GlassnetError(
-            f"unknown optimizer {name!r}{hint} (expected one of {', '.join(options)})"
-        )
-    cls = OPTIMIZERS[name]
-    try:
-        return cls(**settings)
-    except TypeError:
-        allowed = sorted(cls.setting_names())
-        unknown = sorted(set(settings) - set(allowed))
-        close = difflib.get_close_matches(unknown[0], allowed, n=1) if unknown else []
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise GlassnetError(
-            f"unknown setting {unknown[0] if unknown else settings!r} for optimizer {name!r}"
-            f"{hint} (expected one of {', '.join(allowed)})"
-        ) from None
+    return build("optimizer", name, OPTIMIZERS, settings, also=aliases)

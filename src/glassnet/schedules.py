@@ -18,12 +18,12 @@ rates as an uninterrupted one.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 from glassnet.errors import GlassnetError
+from glassnet.registry import build
 
 
 class Schedule:
@@ -130,21 +130,4 @@ SCHEDULES: dict[str, type[Schedule]] = {
 
 def get_schedule(name: str, **settings: Any) -> Schedule:
     """A schedule by name, e.g. ``get_schedule("step", step_size=5, gamma=0.5)``."""
-    if name not in SCHEDULES:
-        close = difflib.get_close_matches(name, sorted(SCHEDULES), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise GlassnetError(
-            f"unknown schedule {name!r}{hint} (expected one of {', '.join(sorted(SCHEDULES))})"
-        )
-    cls = SCHEDULES[name]
-    try:
-        return cls(**settings)
-    except TypeError:
-        allowed = sorted(cls.setting_names())
-        unknown = sorted(set(settings) - set(allowed))
-        close = difflib.get_close_matches(unknown[0], allowed, n=1) if unknown else []
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise GlassnetError(
-            f"unknown setting {unknown[0] if unknown else settings!r} for schedule {name!r}"
-            f"{hint} (expected one of {', '.join(allowed) or 'none'})"
-        ) from None
+    return build("schedule", name, SCHEDULES, settings)
