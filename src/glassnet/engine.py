@@ -249,37 +249,10 @@ def backprop(
     if detailed is None:
         detailed = is_small(network, x.shape[0])
     r = variant.rounder()
-    reduction = network.batch_reduction
-    if variant.flip_batch_reduction:
-        reduction = "sum" if reduction == "mean" else "mean"
-    eta = float(learning_rate) ** variant.learning_rate_power
-
+    reduction, eta = _step_settings(network, learning_rate, variant)
     passes = forward(network, x, rounder=r)
     loss_terms, sample_losses = batch_loss(network, passes[-1].net, passes[-1].out, t)
-    updates: dict[int, LayerTrace] = {}
-
-    def update(index: int, grads: LayerGradients) -> LayerTrace:
-        if index not in updates:
-            updates[index] = _update(
-                network.layers[index], index, passes[index], grads, eta, variant
-            )
-        return updates[index]
-
-    def propagate_through(index: int, grads: LayerGradients) -> Array:
-        if variant.hidden_deltas_after_update:
-            return update(index, grads).new_weights
-        return network.layers[index].weights
-
-    all_grads = backward(
-        network,
-        passes,
-        t,
-        reduction=reduction,
-        variant=variant,
-        detailed=detailed,
-        propagate_through=propagate_through,
-    )
-    layer_traces = [update(index, grads) for index, grads in enumerate(all_grads)]
+    layer_traces = _layer_updates(network, passes, t, reduction, eta, variant, detailed=detailed)
     if detailed:
         for layer, trace in zip(network.layers, layer_traces):
             trace.net_terms = layer.weights[None, :, :] * trace.inputs[:, None, :]
@@ -360,8 +333,14 @@ def _layer_updates(
     reduction: str,
     eta: float,
     variant: Variant,
+    *,
+    detailed: bool = False,
 ) -> list[LayerTrace]:
-    """Each layer's ``_update`` for one step, computed in the order ``backprop`` uses."""
+    """Each layer's gradients and ``_update`` for one step, output layer first.
+
+    With ``variant.hidden_deltas_after_update`` a layer is updated before the layer
+    below backpropagates through it; otherwise through the weights of the forward pass.
+    """
     updates: dict[int, LayerTrace] = {}
 
     def update(index: int, grads: LayerGradients) -> LayerTrace:
@@ -376,10 +355,18 @@ def _layer_updates(
         return network.layers[index].weights
 
     all_grads = backward(
-        network, passes, targets, reduction=reduction, variant=variant,
+        network, passes, targets, reduction=reduction, variant=variant, detailed=detailed,
         propagate_through=propagate_through,
     )  # fmt: skip
     return [update(index, grads) for index, grads in enumerate(all_grads)]
+
+
+def _step_settings(network: Network, learning_rate: float, variant: Variant) -> tuple[str, float]:
+    """The batch reduction and the learning rate an update uses, after the variant's switches."""
+    reduction = network.batch_reduction
+    if variant.flip_batch_reduction:
+        reduction = "sum" if reduction == "mean" else "mean"
+    return reduction, float(learning_rate) ** variant.learning_rate_power
 
 
 def _check_targets(network: Network, targets: ArrayLike, n_samples: int) -> Array:
@@ -431,10 +418,7 @@ def train(
     x = network.check_inputs(inputs)
     t = _check_targets(network, targets, x.shape[0])
     r = variant.rounder()
-    reduction = network.batch_reduction
-    if variant.flip_batch_reduction:
-        reduction = "sum" if reduction == "mean" else "mean"
-    eta = float(learning_rate) ** variant.learning_rate_power
+    reduction, eta = _step_settings(network, learning_rate, variant)
     current = network.copy()
     if variant == EXACT and compiled.supports(current, x.shape[0]):
         run = compiled.compile_network(current, x.shape[0])
