@@ -125,8 +125,3 @@ class Hadamard(Expr):
 ONE = Num(1.0)
 TWO = Num(2.0)
 HALF = Num(0.5)
-
-
-def leaf(value: float | Expr) -> Expr:
-    """A number as a ``Num``; an ``Expr`` unchanged."""
-    return value if isinstance(value, Expr) else Num(float(value))
