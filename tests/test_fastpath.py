@@ -147,11 +147,17 @@ def test_wide_float32_or_softmax_networks_keep_numpy():
     assert engine.Variant() == engine.EXACT
 
 
+@pytest.mark.parametrize("order", ["F", "C"])
 @pytest.mark.parametrize("hidden", ["relu", "tanh"])
-def test_batch_step_matches_forward_backward(hidden):
+def test_batch_step_matches_forward_backward(hidden, order):
+    """Same gradients with the default column-major weights and with row-major ones
+    (a user may assign ``layer.weights`` any array); each gradient in its matrix's layout."""
     network = init_network(
         [20, 16, 12, 5], [hidden, hidden, "softmax"], loss="cross_entropy", rng=3, dtype=np.float64
     )
+    for layer in network.layers:
+        assert layer.weights.flags.f_contiguous
+        layer.weights = np.asarray(layer.weights, order=order)
     rng = np.random.default_rng(1)
     x = rng.normal(0, 1, (9, 20))
     labels = rng.integers(0, 5, 9)
@@ -167,6 +173,7 @@ def test_batch_step_matches_forward_backward(hidden):
     assert len(step.grads) == len(expected_grads)
     for got, want in zip(step.grads, expected_grads):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert all(grad.flags[f"{order}_CONTIGUOUS"] for grad in step.grad_weights)
     last = passes[-1]
     assert summed == pytest.approx(network.loss.terms(last.net, last.out, t).sum(), rel=1e-12)
     assert correct == int((last.out.argmax(axis=1) == labels).sum())

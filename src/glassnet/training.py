@@ -376,7 +376,7 @@ class Trainer:
         return params, decay
 
     def _copy_params(self) -> list[Array]:
-        return [p.copy() for p in self.parameters()[0]]
+        return [p.copy(order="K") for p in self.parameters()[0]]  # keep each layout
 
     def _restore_params(self, saved: list[Array]) -> None:
         for p, s in zip(self.parameters()[0], saved):
