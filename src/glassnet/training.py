@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet.batches import Batches, gather_ahead
 from glassnet.engine import BatchStep, backward, forward
 from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.network import Network
@@ -359,6 +360,7 @@ class Trainer:
         self._best_params: list[Array] | None = None
         self._stop_requested = False
         self._step: BatchStep | None = None
+        self._ahead: bool | None = None
         self._last_out: Array = np.empty((0, 0))
 
     # -- parameters ---------------------------------------------------------
@@ -418,6 +420,7 @@ class Trainer:
         state.finished = False
         state.history.stopped = "completed"
         self._stop_requested = False
+        self._ahead = None
         n_batches = math.ceil(x.shape[0] / self.batch_size)
         self.progress.start(epochs=self.epochs, batches=n_batches, first_epoch=state.epoch)
         try:
@@ -452,10 +455,7 @@ class Trainer:
         optimizer.learning_rate = self.schedule(state.epoch, self.base_rate)
         params, decay = self.parameters()
         good = self._copy_params()
-        xbuf = np.empty((bs, x.shape[1]), dtype=x.dtype)
-        tbuf = np.empty((bs, targets.values.shape[1]), dtype=targets.values.dtype)
         labels = targets.labels
-        lbuf = np.empty(bs, dtype=np.int64)
         loss_sum, correct, seen = state.sums
         started = time.perf_counter() - state.epoch_seconds
         epoch = state.epoch + 1
@@ -464,47 +464,45 @@ class Trainer:
         step = self._batch_step(bs) if labels is not None else None
         plain = isinstance(optimizer, SGD) and optimizer.plain
         rate = optimizer.learning_rate
-        for b in range(state.batch, n_batches):
-            lo, hi = b * bs, min((b + 1) * bs, n)
-            m = hi - lo
-            idx = perm[lo:hi]
-            xb, tb = xbuf[:m], tbuf[:m]
-            np.take(x, idx, axis=0, out=xb, mode="clip")
-            if step is not None and labels is not None:
-                lb = lbuf[:m]
-                np.take(labels, idx, out=lb, mode="clip")
-                summed, batch_correct = step.run(xb, lb, factor=rate if plain else 1.0)
-                batch_loss = summed / m
-                if not math.isfinite(batch_loss):
-                    self._restore_params(good)
-                    self._diverged(epoch, b + 1, n_batches, batch_loss)
-                if plain:
-                    assert isinstance(optimizer, SGD)
-                    optimizer.step_scaled(params, step.grads)
+        arrays: list[NDArray[Any]] = [x] if step is not None else [x, targets.values]
+        if labels is not None:
+            arrays.append(labels)
+        with Batches(arrays, bs, ahead=self._gather_ahead(arrays, bs)) as batches:
+            for b, rows in batches.epoch(perm, start=state.batch):
+                xb, m = rows[0], rows[0].shape[0]
+                if step is not None:
+                    lb = rows[1]
+                    summed, batch_correct = step.run(xb, lb, factor=rate if plain else 1.0)
+                    batch_loss = summed / m
+                    if not math.isfinite(batch_loss):
+                        self._restore_params(good)
+                        self._diverged(epoch, b + 1, n_batches, batch_loss)
+                    if plain:
+                        assert isinstance(optimizer, SGD)
+                        optimizer.step_scaled(params, step.grads)
+                    else:
+                        optimizer.step(params, step.grads, decay=decay)
+                    loss_sum += summed
+                    seen += m
+                    correct += batch_correct
                 else:
-                    optimizer.step(params, step.grads, decay=decay)
-                loss_sum += summed
-                seen += m
-                correct += batch_correct
-            else:
-                batch_loss = self._generic_batch(
-                    x, targets, idx, xb, tb, lbuf, good, epoch, b, n_batches, params, decay
-                )
-                loss_sum += batch_loss * m
-                seen += m
-                if labels is not None:
-                    lb = lbuf[:m]
-                    np.take(labels, idx, out=lb, mode="clip")
-                    correct += int(np.count_nonzero(predicted_labels(self._last_out) == lb))
-            acc = correct / seen if labels is not None else None
-            self.progress.batch(epoch, b + 1, loss_sum / seen, acc)
-            if self.on_batch is not None:
-                self.on_batch(epoch, b + 1, batch_loss)
-            if self._stop_requested and b + 1 < n_batches:
-                state.batch, state.sums = b + 1, (loss_sum, correct, seen)
-                state.epoch_seconds = time.perf_counter() - started
-                self._interrupted(epoch, b + 1, n_batches)
-                return False
+                    batch_loss = self._generic_batch(
+                        xb, rows[1], good, epoch, b, n_batches, params, decay
+                    )
+                    loss_sum += batch_loss * m
+                    seen += m
+                    if labels is not None:
+                        lb = rows[2]
+                        correct += int(np.count_nonzero(predicted_labels(self._last_out) == lb))
+                acc = correct / seen if labels is not None else None
+                self.progress.batch(epoch, b + 1, loss_sum / seen, acc)
+                if self.on_batch is not None:
+                    self.on_batch(epoch, b + 1, batch_loss)
+                if self._stop_requested and b + 1 < n_batches:
+                    state.batch, state.sums = b + 1, (loss_sum, correct, seen)
+                    state.epoch_seconds = time.perf_counter() - started
+                    self._interrupted(epoch, b + 1, n_batches)
+                    return False
         record = EpochRecord(
             epoch=epoch,
             loss=loss_sum / seen,
@@ -536,6 +534,13 @@ class Trainer:
             return False
         return keep_going
 
+    def _gather_ahead(self, arrays: list[NDArray[Any]], batch_size: int) -> bool:
+        """Whether to gather each next batch on a helper thread (``batches.gather_ahead``),
+        decided once per ``fit``."""
+        if self._ahead is None:
+            self._ahead = gather_ahead(arrays, batch_size)
+        return self._ahead
+
     def _batch_step(self, batch_size: int) -> BatchStep | None:
         """The fused step for this network and batch size, built once and reused."""
         cached = self._step
@@ -551,12 +556,8 @@ class Trainer:
 
     def _generic_batch(
         self,
-        x: Array,
-        targets: Targets,
-        idx: NDArray[np.intp],
         xb: Array,
         tb: Array,
-        lbuf: NDArray[np.int64],
         good: list[Array],
         epoch: int,
         b: int,
@@ -564,9 +565,9 @@ class Trainer:
         params: list[Array],
         decay: list[bool],
     ) -> float:
-        """One batch through ``forward`` and ``backward``; returns its mean loss."""
+        """One batch (features ``xb``, targets ``tb``) through ``forward`` and
+        ``backward``; returns its mean loss."""
         network, m = self.network, xb.shape[0]
-        np.take(targets.values, idx, axis=0, out=tb, mode="clip")
         passes = forward(network, xb)
         last = passes[-1]
         batch_loss = float(network.loss.terms(last.net, last.out, tb).sum()) / m
