@@ -9,9 +9,12 @@ rotates from round to round; a contender warms up inside its process before
 the timed run. Times are medians over the rounds with their min and max; a
 ratio is the median over rounds of ``glassnet time / contender time`` in the
 same round (paired, so the machine's drift cancels). Peak memory is each
-process's VmHWM (the largest over rounds). All processes get the same BLAS
-thread count (``--threads``, default 1: OMP/OpenBLAS/MKL variables and
-``torch.set_num_threads``).
+process's VmHWM (the largest over rounds). All processes of a comparison get
+the same BLAS thread count (OMP/OpenBLAS/MKL variables and
+``torch.set_num_threads``): mnist-epoch runs once per count in ``--threads``
+(default ``1,2``: one core, and both cores of the 2-core machine it was tuned
+on), with the GEMM ceiling measured at that count; tiny and explain run at the
+smallest count, mnist-98 at the largest.
 
 Writes ``benchmarks/results/latest.json`` and ``latest.md`` and prints the table.
 """
@@ -126,10 +129,11 @@ def bench_epoch(rounds: int, threads: int, log: Any) -> dict[str, Any]:
                 times[name][b].append(res["seconds"][str(b)])
                 accuracy[name][b] = res["accuracy"][str(b)]
             rss[name] = max(rss[name], res["peak_rss_mb"])
-        log(f"mnist-epoch: round {r + 1}/{rounds} done")
+        log(f"mnist-epoch ({threads_label(threads)}): round {r + 1}/{rounds} done")
     flops = flops_per_sample(SIZES) * N_TRAIN
     ceiling = statistics.median(ceilings)
     out: dict[str, Any] = {
+        "threads": threads,
         "flops": flops,
         "gemm_ceiling_gflops_per_s": spread(ceilings),
         "gemm_products": products,
@@ -183,7 +187,12 @@ def bench_mnist98(threads: int, log: Any) -> dict[str, Any]:
         out[name] = child(["mnist98", name], threads)
         log(f"mnist-98: {name} done ({out[name]['seconds']:.1f} s)")
     out["glassnet_over_pytorch"] = out["glassnet"]["seconds"] / out["pytorch"]["seconds"]
+    out["threads"] = threads
     return out
+
+
+def threads_label(threads: int) -> str:
+    return f"{threads} BLAS thread{'s' if threads > 1 else ''}"
 
 
 def versions() -> dict[str, str]:
@@ -211,7 +220,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"# glassnet benchmarks — {meta['date']}",
         "",
         f"`{meta['command']}` · {meta['rounds']} rounds, interleaved, each contender in its own "
-        f"process after a warm-up · {meta['threads']} BLAS thread(s) for every contender · "
+        f"process after a warm-up · the same BLAS thread count for every contender of a "
+        f"table · "
         f"Python {meta['versions']['python']}, NumPy {meta['versions']['numpy']}, "
         f"PyTorch {meta['versions']['torch']}, scikit-learn {meta['versions']['sklearn']}, "
         f"{meta['versions']['cpus']} CPUs · total {meta['seconds']:.0f} s",
@@ -230,30 +240,34 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {name} | {fmt_spread(r['us_per_update'])} | {r['glassnet_over_this']:.3f} | "
             f"{r['loss']:.6e} {ok} | {r['peak_rss_mb']:.0f} |"
         )
-    e = results["mnist_epoch"]
-    lines += [
-        "",
-        "## mnist-epoch: one epoch of 784-128-10 (ReLU, softmax + cross-entropy, SGD, float32)",
-        "",
-        f"{e['flops'] / 1e9:.2f} GFLOP per epoch; measured float32 GEMM ceiling of the step's "
-        f"products (batch 128) {fmt_spread(e['gemm_ceiling_gflops_per_s'])} GFLOP/s, a floor of "
-        f"{e['floor_seconds']:.3f} s.",
-        "",
-        "| contender | batch | seconds | glassnet ÷ this | % of GEMM ceiling | peak RSS MB |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, r in e["contenders"].items():
-        for b in BATCHES:
-            c = r[str(b)]
-            lines.append(
-                f"| {name} | {b} | {fmt_spread(c['seconds'])} | {c['glassnet_over_this']:.2f} | "
-                f"{100 * c['fraction_of_ceiling']:.0f}% | {r['peak_rss_mb']:.0f} |"
-            )
+    for e in results["mnist_epoch"].values():
+        lines += [
+            "",
+            f"## mnist-epoch, {threads_label(e['threads'])}: one epoch of 784-128-10 (ReLU, "
+            "softmax + cross-entropy, SGD, float32)",
+            "",
+            f"{e['flops'] / 1e9:.2f} GFLOP per epoch; measured float32 GEMM ceiling of the step's "
+            f"products (batch 128, best layout of each) "
+            f"{fmt_spread(e['gemm_ceiling_gflops_per_s'])} GFLOP/s, a floor of "
+            f"{e['floor_seconds']:.3f} s.",
+            "",
+            "| contender | batch | seconds | glassnet ÷ this | % of GEMM ceiling | peak RSS MB |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in e["contenders"].items():
+            for b in BATCHES:
+                c = r[str(b)]
+                lines.append(
+                    f"| {name} | {b} | {fmt_spread(c['seconds'])} | "
+                    f"{c['glassnet_over_this']:.2f} | {100 * c['fraction_of_ceiling']:.0f}% | "
+                    f"{r['peak_rss_mb']:.0f} |"
+                )
     if "mnist_98" in results:
         m = results["mnist_98"]
         lines += [
             "",
-            "## mnist-98: the documented recipe (784-512-256-10) until 98% test accuracy",
+            f"## mnist-98, {threads_label(m['threads'])}: the documented recipe "
+            "(784-512-256-10) until 98% test accuracy",
             "",
             "| contender | seconds | epochs | test accuracy | peak RSS MB |",
             "|---|---|---|---|---|",
@@ -290,31 +304,25 @@ def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(target: str, met: bool, value: str) -> None:
         checks.append({"target": target, "met": bool(met), "value": value})
 
-    c = results["mnist_epoch"]["contenders"]
-    g128 = c["glassnet"]["128"]
-    add(
-        "mnist-epoch b128 ≤ 0.6 × PyTorch",
-        c["pytorch"]["128"]["glassnet_over_this"] <= 0.6,
-        f"{c['pytorch']['128']['glassnet_over_this']:.2f}",
-    )
-    add(
-        "mnist-epoch b128 ≤ 0.6 × scikit-learn",
-        c["sklearn"]["128"]["glassnet_over_this"] <= 0.6,
-        f"{c['sklearn']['128']['glassnet_over_this']:.2f}",
-    )
-    add(
-        "mnist-epoch b128 ≥ 70% of the GEMM ceiling",
-        g128["fraction_of_ceiling"] >= 0.7,
-        f"{100 * g128['fraction_of_ceiling']:.0f}%",
-    )
-    for b in (32, 512):
-        ratio = c["pytorch"][str(b)]["glassnet_over_this"]
-        add(f"mnist-epoch b{b} ≤ 1.0 × PyTorch", ratio <= 1.0, f"{ratio:.2f}")
-    add(
-        "mnist-epoch peak memory ≤ PyTorch's",
-        c["glassnet"]["peak_rss_mb"] <= c["pytorch"]["peak_rss_mb"],
-        f"{c['glassnet']['peak_rss_mb']:.0f} MB vs {c['pytorch']['peak_rss_mb']:.0f} MB",
-    )
+    for e in results["mnist_epoch"].values():
+        c, at = e["contenders"], f"({threads_label(e['threads'])})"
+        g128 = c["glassnet"]["128"]
+        for name, label in (("pytorch", "PyTorch"), ("sklearn", "scikit-learn")):
+            ratio = c[name]["128"]["glassnet_over_this"]
+            add(f"mnist-epoch b128 ≤ 0.6 × {label} {at}", ratio <= 0.6, f"{ratio:.2f}")
+        add(
+            f"mnist-epoch b128 ≥ 70% of the GEMM ceiling {at}",
+            g128["fraction_of_ceiling"] >= 0.7,
+            f"{100 * g128['fraction_of_ceiling']:.0f}%",
+        )
+        for b in (32, 512):
+            ratio = c["pytorch"][str(b)]["glassnet_over_this"]
+            add(f"mnist-epoch b{b} ≤ 1.0 × PyTorch {at}", ratio <= 1.0, f"{ratio:.2f}")
+        add(
+            f"mnist-epoch peak memory ≤ PyTorch's {at}",
+            c["glassnet"]["peak_rss_mb"] <= c["pytorch"]["peak_rss_mb"],
+            f"{c['glassnet']['peak_rss_mb']:.0f} MB vs {c['pytorch']['peak_rss_mb']:.0f} MB",
+        )
     t = results["tiny"]
     add(
         "tiny ≤ 0.1 × PyTorch autograd",
@@ -346,6 +354,17 @@ def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def thread_counts(text: str) -> list[int]:
+    """``--threads``: comma-separated positive thread counts."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected thread counts like 1,2, got {text!r}")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.split("\n")[0]
@@ -353,7 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 5")
     parser.add_argument("--mnist-98", action="store_true", help="also race to 98%% test accuracy")
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5, --quick 3)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for every contender")
+    parser.add_argument(
+        "--threads",
+        type=thread_counts,
+        default=[1, 2],
+        help="BLAS thread counts to compare mnist-epoch at, e.g. 1,2 (default)",
+    )
     parser.add_argument("--only", choices=["tiny", "mnist-epoch", "explain"], action="append")
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for latest.*")
     args = parser.parse_args(argv)
@@ -366,13 +390,15 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or ["tiny", "mnist-epoch", "explain"])
     results: dict[str, Any] = {}
     if "tiny" in only:
-        results["tiny"] = bench_tiny(rounds, args.threads, log)
+        results["tiny"] = bench_tiny(rounds, min(args.threads), log)
     if "mnist-epoch" in only:
-        results["mnist_epoch"] = bench_epoch(rounds, args.threads, log)
+        results["mnist_epoch"] = {
+            str(t): bench_epoch(rounds, t, log) for t in sorted(set(args.threads))
+        }
     if "explain" in only:
-        results["explain"] = bench_explain(rounds, args.threads, log)
+        results["explain"] = bench_explain(rounds, min(args.threads), log)
     if args.mnist_98:
-        results["mnist_98"] = bench_mnist98(args.threads, log)
+        results["mnist_98"] = bench_mnist98(max(args.threads), log)
     command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))
     results["meta"] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -1,0 +1,83 @@
+"""The benchmark suite's own arithmetic: FLOP counts, paired ratios, the acceptance
+list, the command line (the timed runs themselves are `python -m benchmarks`)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from benchmarks import run
+from benchmarks.mnist_epoch import flops_per_sample, gemm_ceiling
+
+
+def test_one_mnist_epoch_is_24_55_gflop():
+    # forward 784*128 + 128*10 multiply-adds, the same again for the weight
+    # gradients, and 128*10 for the hidden layer's dE/dout; 2 FLOPs each
+    assert flops_per_sample((784, 128, 10)) == 2 * (2 * (784 * 128 + 128 * 10) + 128 * 10)
+    assert flops_per_sample((784, 128, 10)) * 60_000 == 24_545_280_000
+
+
+def test_paired_ratio_is_the_median_of_per_round_ratios():
+    # rounds where the machine was slow for both cancel out
+    assert run.paired([2.0, 4.0, 1.0], reference=[1.0, 2.0, 1.0]) == 0.5
+
+
+@pytest.mark.parametrize("text, counts", [("1", [1]), ("1,2", [1, 2]), ("2,1,2", [2, 1, 2])])
+def test_thread_counts(text, counts):
+    assert run.thread_counts(text) == counts
+
+
+@pytest.mark.parametrize("text", ["", "0", "1,x", "-1"])
+def test_bad_thread_counts(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected thread counts like 1,2"):
+        run.thread_counts(text)
+
+
+def epoch_results(threads, glassnet_over_pytorch, fraction):
+    def entry(ratio, frac=0.5, rss=300.0):
+        per_batch = {"glassnet_over_this": ratio, "fraction_of_ceiling": frac}
+        return {"32": per_batch, "128": per_batch, "512": per_batch, "peak_rss_mb": rss}
+
+    return {
+        "threads": threads,
+        "contenders": {
+            "glassnet": entry(1.0, fraction, rss=250.0),
+            "pytorch": entry(glassnet_over_pytorch),
+            "sklearn": entry(0.7),
+        },
+    }
+
+
+def test_acceptance_is_judged_at_every_thread_count():
+    tiny = {
+        name: {"glassnet_over_this": ratio, "loss_ok": True, "loss": 3.510188e-05}
+        for name, ratio in [
+            ("glassnet", 1.0),
+            ("python-per-neuron", 0.3),
+            ("torch-autograd-sgd", 0.01),
+        ]
+    }
+    results = {
+        "tiny": tiny,
+        "mnist_epoch": {"1": epoch_results(1, 0.55, 0.75), "2": epoch_results(2, 0.65, 0.5)},
+        "meta": {"seconds": 300.0},
+    }
+    checks = {c["target"]: c for c in run.acceptance(results)}
+    assert checks["mnist-epoch b128 ≤ 0.6 × PyTorch (1 BLAS thread)"]["met"]
+    assert checks["mnist-epoch b128 ≤ 0.6 × PyTorch (1 BLAS thread)"]["value"] == "0.55"
+    assert not checks["mnist-epoch b128 ≤ 0.6 × PyTorch (2 BLAS threads)"]["met"]
+    assert not checks["mnist-epoch b128 ≤ 0.6 × scikit-learn (1 BLAS thread)"]["met"]
+    assert checks["mnist-epoch b128 ≥ 70% of the GEMM ceiling (1 BLAS thread)"]["met"]
+    assert not checks["mnist-epoch b128 ≥ 70% of the GEMM ceiling (2 BLAS threads)"]["met"]
+    assert checks["mnist-epoch peak memory ≤ PyTorch's (2 BLAS threads)"]["met"]
+    assert checks["tiny ≤ 1.0 × pure-Python per-neuron"]["met"]
+    assert checks["suite under 10 minutes"]["met"]
+
+
+def test_gemm_ceiling_times_each_product_at_its_best_layout():
+    result = gemm_ceiling(batch=16, repeats=3)
+    names = [p["product"] for p in result["products"]]
+    assert names == ["x @ W1.T", "h @ W2.T", "d2.T @ h", "d2 @ W2", "d1.T @ x"]
+    assert all(p["gflops_per_s"] > 0 for p in result["products"])
+    assert result["gflops_per_s"] > 0
