@@ -24,6 +24,7 @@ from glassnet.training import (
     Checkpointer,
     EarlyStopping,
     Trainer,
+    check_features,
     confusion_matrix,
     evaluate,
     fit,
@@ -558,3 +559,23 @@ def test_progress_bar_reports_each_epoch():
     assert isinstance(make_progress("auto", io.StringIO()), LineProgress)  # not a terminal
     with pytest.raises(GlassnetError, match="progress must be one of"):
         make_progress("fancy")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_check_features_finds_the_row_in_any_block(monkeypatch, bad):
+    from glassnet import training
+
+    monkeypatch.setattr(training, "CHECK_ROWS", 4)  # rows 0-3, 4-7, 8-9
+    net = init_network([3, 2, 2], ["relu", "softmax"], loss="cross_entropy", rng=0)
+    x = np.ones((10, 3))
+    x[6, 1] = bad
+    with pytest.raises(GlassnetError, match="NaN or infinite value in row 6"):
+        training.check_features(net, x, field="X")
+
+
+def test_check_features_accepts_huge_finite_values():
+    """The quick test (a sum of squares) overflows; the element-wise check then passes."""
+    for dtype, value in ((np.float64, 1e200), (np.float32, 3e38)):
+        net = init_network([3, 2, 2], ["relu", "softmax"], rng=0, dtype=dtype)
+        x = np.full((5, 3), value, dtype)
+        np.testing.assert_array_equal(check_features(net, x), x)
