@@ -8,19 +8,22 @@ batch at a time.
 
 Gathering 128 shuffled MNIST rows (400 KB scattered over 188 MB) takes about
 70 µs, a tenth of a one-thread training step, and it waits on memory rather
-than on arithmetic. With ``ahead=True`` the next batch is gathered on a helper
-thread while the current one trains (``np.take`` and BLAS both release the
-GIL), into a second set of buffers. ``Trainer`` turns it on when NumPy's BLAS
-runs on one thread of a machine with more cores (``gather_ahead``): the step
-then takes the time of its arithmetic alone. With BLAS on every core the helper
-would only compete with it, so it stays off.
+than on arithmetic. With ``ahead=True`` a helper thread gathers up to two
+batches ahead while the current one trains (``np.take`` and BLAS both release
+the GIL), into their own sets of buffers. ``Trainer`` turns it on when NumPy's
+BLAS runs on one thread of a machine with more cores (``gather_ahead``). One
+MNIST epoch at batch 128 then takes 0.31-0.32 s instead of 0.33-0.35 s; with
+no gathering at all it would take 0.30-0.31 s (the rest is the hand-over, and
+the two threads taking turns with the GIL). With BLAS on every core the helper
+would only compete with it (0.25 s became 0.28 s), so it stays off.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any
 
 import numpy as np
@@ -28,6 +31,8 @@ from numpy.typing import NDArray
 
 #: Below this many gathered bytes per batch a helper thread costs more than it saves.
 AHEAD_MIN_BYTES = 64 * 1024
+#: Buffer sets when gathering ahead: the batch in use and up to two gathered ahead.
+AHEAD_SLOTS = 3
 
 
 class Batches:
@@ -49,12 +54,13 @@ class Batches:
         self.arrays = list(arrays)
         self.batch_size = batch_size
         self.ahead = ahead
-        sets = 2 if ahead else 1
+        slots = AHEAD_SLOTS if ahead else 1
         self._buffers = [
             [np.empty((batch_size, *a.shape[1:]), a.dtype) for a in self.arrays]
-            for _ in range(sets)
+            for _ in range(slots)
         ]
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="glassnet-batches") if ahead else None
+        self._producer: threading.Thread | None = None
+        self._free: SimpleQueue[int | None] = SimpleQueue()
 
     def __enter__(self) -> Batches:
         return self
@@ -64,9 +70,10 @@ class Batches:
 
     def close(self) -> None:
         """Stop the helper thread (after the gather it may be doing)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._producer is not None:
+            self._free.put(None)
+            self._producer.join()
+            self._producer = None
 
     def epoch(
         self, perm: NDArray[np.integer], start: int = 0
@@ -74,19 +81,43 @@ class Batches:
         """``(b, [rows of each array])`` for every batch ``b`` from ``start`` on."""
         size = self.batch_size
         n_batches = -(-len(perm) // size)
-        pending: Future[list[NDArray[Any]]] | None = None
-        for b in range(start, n_batches):
-            if pending is None:
-                rows = self._gather(self._buffers[0], perm[b * size : (b + 1) * size])
-            else:
-                rows = pending.result()
-                pending = None
-            if self._pool is not None and b + 1 < n_batches:
-                after = perm[(b + 1) * size : (b + 2) * size]
-                pending = self._pool.submit(self._gather, self._buffers[(b + 1) % 2], after)
-            yield b, rows
-        if pending is not None:  # the loop was left early: let the helper finish
-            pending.result()
+        if not self.ahead:
+            for b in range(start, n_batches):
+                yield b, self._gather(self._buffers[0], perm[b * size : (b + 1) * size])
+            return
+        # The helper fills free slots in batch order and hands them over through
+        # ``ready``; a slot is free again once the next batch is asked for. Simple
+        # queues keep the hand-over to a few microseconds, off the step's path.
+        self.close()
+        ready: SimpleQueue[tuple[int, list[NDArray[Any]]] | BaseException] = SimpleQueue()
+        free = self._free = SimpleQueue()
+        for slot in range(len(self._buffers)):
+            free.put(slot)
+
+        def produce() -> None:
+            for b in range(start, n_batches):
+                slot = free.get()
+                if slot is None:  # close(): the epoch was left early
+                    return
+                try:
+                    rows = self._gather(self._buffers[slot], perm[b * size : (b + 1) * size])
+                except BaseException as error:  # handed to the training loop
+                    ready.put(error)
+                    return
+                ready.put((slot, rows))
+
+        self._producer = threading.Thread(target=produce, name="glassnet-batches", daemon=True)
+        self._producer.start()
+        try:
+            for b in range(start, n_batches):
+                item = ready.get()
+                if isinstance(item, BaseException):
+                    raise item
+                slot, rows = item
+                yield b, rows
+                free.put(slot)
+        finally:
+            self.close()
 
     def _gather(self, buffers: list[NDArray[Any]], idx: NDArray[np.integer]) -> list[NDArray[Any]]:
         m = len(idx)
