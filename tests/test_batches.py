@@ -82,3 +82,21 @@ def test_training_is_identical_with_the_helper_thread(monkeypatch, output):
     for la, lb in zip(a.layers, b.layers):
         np.testing.assert_array_equal(la.weights, lb.weights)
         np.testing.assert_array_equal(la.bias, lb.bias)
+
+
+class FailingArray(np.ndarray):
+    """Rows that cannot be read (as a memory-mapped file on a lost disk)."""
+
+    def take(self, *args, **kwargs):
+        raise OSError("the file behind the array is gone")
+
+
+def test_an_error_on_the_helper_thread_reaches_the_training_loop():
+    import threading
+
+    x = np.zeros((10, 2)).view(FailingArray)
+    before = threading.active_count()
+    with Batches([x], 4, ahead=True) as batches, pytest.raises(OSError, match="is gone"):
+        for _ in batches.epoch(np.arange(10)):
+            pass
+    assert threading.active_count() == before  # the helper thread has ended
