@@ -61,6 +61,12 @@ def test_acceptance_is_judged_at_every_thread_count():
     results = {
         "tiny": tiny,
         "mnist_epoch": {"1": epoch_results(1, 0.55, 0.75), "2": epoch_results(2, 0.65, 0.5)},
+        "mnist_98": {
+            "threads": 2,
+            "glassnet": {"seconds": {"median": 12.0}, "epochs": 8},
+            "pytorch": {"seconds": {"median": 15.0}, "epochs": 8},
+            "glassnet_over_pytorch": 0.81,  # paired: not 12 / 15
+        },
         "meta": {"seconds": 300.0},
     }
     checks = {c["target"]: c for c in run.acceptance(results)}
@@ -73,6 +79,9 @@ def test_acceptance_is_judged_at_every_thread_count():
     assert checks["mnist-epoch peak memory ≤ PyTorch's (2 BLAS threads)"]["met"]
     assert checks["tiny ≤ 1.0 × pure-Python per-neuron"]["met"]
     assert checks["suite under 10 minutes"]["met"]
+    mnist_98 = checks["mnist-98 in less wall time than PyTorch"]
+    assert mnist_98["met"]
+    assert mnist_98["value"] == "0.81 (12.0 s vs 15.0 s)"
 
 
 def test_gemm_ceiling_times_each_product_at_its_best_layout():
