@@ -1,7 +1,7 @@
 """Run the benchmark suite: every contender side by side, interleaved, in its own process.
 
-    python -m benchmarks              # tiny, mnist-epoch, explain (about 5 minutes)
-    python -m benchmarks --mnist-98   # also the race to 98% test accuracy (+ ~3 minutes)
+    python -m benchmarks              # tiny, mnist-epoch at 1 and 2 threads, explain (~3 minutes)
+    python -m benchmarks --mnist-98   # also the race to 98% test accuracy, 5 rounds (+2.5 min)
     python -m benchmarks --quick      # 3 rounds instead of 5, for a smoke test
 
 Each round runs every contender once, in a fresh subprocess, in an order that

@@ -131,7 +131,7 @@ class Batches:
 
 
 def gather_ahead(arrays: Sequence[NDArray[Any]], batch_size: int) -> bool:
-    """Whether gathering one batch ahead on a helper thread should pay off here.
+    """Whether gathering batches ahead on a helper thread should pay off here.
 
     Yes when a batch is large enough, the machine has more than one core and
     NumPy's BLAS is limited to one thread (``threadpoolctl`` tells; without it,
