@@ -23,6 +23,7 @@ from glassnet.schedules import Step
 from glassnet.training import (
     Checkpointer,
     EarlyStopping,
+    Targets,
     Trainer,
     check_features,
     confusion_matrix,
@@ -579,3 +580,22 @@ def test_check_features_accepts_huge_finite_values():
         net = init_network([3, 2, 2], ["relu", "softmax"], rng=0, dtype=dtype)
         x = np.full((5, 3), value, dtype)
         np.testing.assert_array_equal(check_features(net, x), x)
+
+
+def test_targets_expand_labels_only_for_the_rows_at_hand():
+    net = init_network([3, 4, 5], ["relu", "softmax"], loss="cross_entropy", rng=0)
+    labels = np.array([4, 0, 2, 2])
+    targets = Targets.of(net, labels, 4)
+    assert targets.values is None  # no (n, n_classes) matrix is ever built for all samples
+    np.testing.assert_array_equal(targets.rows(slice(1, 3)), [[1, 0, 0, 0, 0], [0, 0, 1, 0, 0]])
+    buffer = np.full((4, 5), 7.0, np.float32)
+    rows = targets.expand(labels[[3, 0]], out=buffer)
+    assert np.shares_memory(rows, buffer)
+    np.testing.assert_array_equal(rows, [[0, 0, 1, 0, 0], [0, 0, 0, 0, 1]])
+    single = init_network([3, 4, 1], ["relu", "sigmoid"], loss="binary_cross_entropy", rng=0)
+    np.testing.assert_array_equal(
+        Targets.of(single, [1, 0, 1], 3).rows(slice(0, 3)), [[1], [0], [1]]
+    )
+    values = Targets.of(single, np.array([[0.25], [0.5], [1.0]]), 3)
+    assert values.labels is None
+    np.testing.assert_array_equal(values.rows(np.array([2, 0])), [[1.0], [0.25]])

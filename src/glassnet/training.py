@@ -171,7 +171,7 @@ def _evaluate(network: Network, x: Array, targets: Targets, batch_size: int) -> 
     for lo in range(0, x.shape[0], batch_size):
         hi = min(lo + batch_size, x.shape[0])
         last = forward(network, x[lo:hi])[-1]
-        t = targets.values[lo:hi]
+        t = targets.rows(slice(lo, hi))
         total += float(network.loss.terms(last.net, last.out, t).sum(dtype=np.float64))
         outputs[lo:hi] = last.out
     accuracy = None
@@ -229,15 +229,37 @@ def check_features(network: Network, X: ArrayLike, *, field: str = "X") -> Array
 
 @dataclass
 class Targets:
-    """What the loss compares against: ``values`` ``(n, n_outputs)`` and, for
-    classification, the integer ``labels`` ``(n,)``.
+    """What the loss compares against: for classification the integer ``labels``
+    ``(n,)``, otherwise the target ``values`` ``(n, n_outputs)``.
 
-    Integer labels become one-hot rows for a network with several outputs, and
-    0/1 targets for a single (sigmoid) output.
+    Labels are never expanded for all samples at once (for many samples and
+    classes a one-hot matrix would outweigh the data): ``rows`` builds the
+    targets of the rows at hand — one-hot rows for a network with several
+    outputs, 0/1 for a single (sigmoid) output.
     """
 
-    values: Array
+    values: Array | None
     labels: NDArray[np.int64] | None
+    n_outputs: int
+    dtype: np.dtype[np.floating]
+
+    def rows(self, select: slice | NDArray[np.integer], out: Array | None = None) -> Array:
+        """The target values of the rows ``select`` (a slice, or the labels' positions)."""
+        if self.labels is None:
+            assert self.values is not None
+            return self.values[select]
+        return self.expand(self.labels[select], out)
+
+    def expand(self, labels: NDArray[np.integer], out: Array | None = None) -> Array:
+        """Target values for ``labels``: one-hot rows, or a 0/1 column for one output."""
+        m = len(labels)
+        out = np.empty((m, self.n_outputs), self.dtype) if out is None else out[:m]
+        if self.n_outputs == 1:
+            out[:, 0] = labels
+        else:
+            out.fill(0)
+            out[np.arange(m), labels] = 1
+        return out
 
     @classmethod
     def of(cls, network: Network, y: ArrayLike, n_samples: int, *, field: str = "y") -> Targets:
@@ -257,13 +279,7 @@ class Targets:
                     "the number of classes",
                     field=field,
                 )
-            labels = t.astype(np.int64)
-            if n_out == 1:
-                values = labels.astype(network.dtype).reshape(-1, 1)
-            else:
-                values = np.zeros((n_samples, n_out), dtype=network.dtype)
-                values[np.arange(n_samples), labels] = 1
-            return cls(values, labels)
+            return cls(None, t.astype(np.int64, copy=False), n_out, network.dtype)
         if not np.issubdtype(t.dtype, np.number):
             raise GlassnetError(f"expected numbers, got dtype {t.dtype}", field=field)
         values = t.reshape(n_samples, -1) if t.ndim == 1 else t
@@ -276,7 +292,7 @@ class Targets:
         values = np.ascontiguousarray(values, dtype=network.dtype)
         if not np.isfinite(values).all():
             raise GlassnetError("NaN or infinite target", field=field)
-        return cls(values, None)
+        return cls(values, None, n_out, network.dtype)
 
 
 @dataclass
@@ -468,9 +484,11 @@ class Trainer:
         step = self._batch_step(bs) if labels is not None else None
         plain = isinstance(optimizer, SGD) and optimizer.plain
         rate = optimizer.learning_rate
-        arrays: list[NDArray[Any]] = [x] if step is not None else [x, targets.values]
-        if labels is not None:
-            arrays.append(labels)
+        # The rows each batch needs: features, and labels or target values.
+        target_rows = labels if labels is not None else targets.values
+        assert target_rows is not None
+        arrays: list[NDArray[Any]] = [x, target_rows]
+        expanded = np.empty((bs, network.n_outputs), network.dtype)  # labels' targets
         with Batches(arrays, bs, ahead=self._gather_ahead(arrays, bs)) as batches:
             for b, rows in batches.epoch(perm, start=state.batch):
                 xb, m = rows[0], rows[0].shape[0]
@@ -490,14 +508,15 @@ class Trainer:
                     seen += m
                     correct += batch_correct
                 else:
+                    tb = rows[1] if labels is None else targets.expand(rows[1], out=expanded)
                     batch_loss = self._generic_batch(
-                        xb, rows[1], good, epoch, b, n_batches, params, decay
+                        xb, tb, good, epoch, b, n_batches, params, decay
                     )
                     loss_sum += batch_loss * m
                     seen += m
                     if labels is not None:
-                        lb = rows[2]
-                        correct += int(np.count_nonzero(predicted_labels(self._last_out) == lb))
+                        predicted = predicted_labels(self._last_out)
+                        correct += int(np.count_nonzero(predicted == rows[1]))
                 acc = correct / seen if labels is not None else None
                 self.progress.batch(epoch, b + 1, loss_sum / seen, acc)
                 if self.on_batch is not None:
