@@ -1,4 +1,4 @@
-"""Mini-batches gathered by index into reused buffers, optionally one batch ahead.
+"""Mini-batches gathered by index into reused buffers, optionally ahead on a helper thread.
 
 A training loop asks for the rows ``perm[b * size:(b + 1) * size]`` of its
 arrays (the features, and the labels or targets) for every batch ``b``. The

@@ -5,7 +5,8 @@ neuron j, column i is the layer's input i, as in ``torch.nn.Linear.weight``.
 It is stored column-major (Fortran order), so the forward product ``x @ W.T``
 reads a row-major ``(n_inputs, n_neurons)`` matrix: the plain layout that
 OpenBLAS runs fastest (about 20% faster than the transposed one for MNIST's
-first layer), with the same numbers.
+first layer). The products are the same; BLAS may add their terms in another
+order, so float32 training can differ in the last bits.
 A layer's bias is one of three kinds:
 
 - one per neuron: an array of shape ``(n_neurons,)``;

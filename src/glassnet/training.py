@@ -243,12 +243,12 @@ class Targets:
     n_outputs: int
     dtype: np.dtype[np.floating]
 
-    def rows(self, select: slice | NDArray[np.integer], out: Array | None = None) -> Array:
-        """The target values of the rows ``select`` (a slice, or the labels' positions)."""
+    def rows(self, select: slice | NDArray[np.integer]) -> Array:
+        """The target values of the rows ``select`` (a slice, or row indices)."""
         if self.labels is None:
             assert self.values is not None
             return self.values[select]
-        return self.expand(self.labels[select], out)
+        return self.expand(self.labels[select])
 
     def expand(self, labels: NDArray[np.integer], out: Array | None = None) -> Array:
         """Target values for ``labels``: one-hot rows, or a 0/1 column for one output."""
