@@ -380,7 +380,6 @@ class Trainer:
         self._best_params: list[Array] | None = None
         self._stop_requested = False
         self._step: BatchStep | None = None
-        self._ahead: bool | None = None
         self._last_out: Array = np.empty((0, 0))
 
     # -- parameters ---------------------------------------------------------
@@ -440,7 +439,6 @@ class Trainer:
         state.finished = False
         state.history.stopped = "completed"
         self._stop_requested = False
-        self._ahead = None
         n_batches = math.ceil(x.shape[0] / self.batch_size)
         self.progress.start(epochs=self.epochs, batches=n_batches, first_epoch=state.epoch)
         try:
@@ -489,7 +487,7 @@ class Trainer:
         assert target_rows is not None
         arrays: list[NDArray[Any]] = [x, target_rows]
         expanded = np.empty((bs, network.n_outputs), network.dtype)  # labels' targets
-        with Batches(arrays, bs, ahead=self._gather_ahead(arrays, bs)) as batches:
+        with Batches(arrays, bs, ahead=gather_ahead(arrays, bs)) as batches:
             for b, rows in batches.epoch(perm, start=state.batch):
                 xb, m = rows[0], rows[0].shape[0]
                 if step is not None:
@@ -556,13 +554,6 @@ class Trainer:
             self._interrupted(epoch, 0, n_batches)
             return False
         return keep_going
-
-    def _gather_ahead(self, arrays: list[NDArray[Any]], batch_size: int) -> bool:
-        """Whether to gather each next batch on a helper thread (``batches.gather_ahead``),
-        decided once per ``fit``."""
-        if self._ahead is None:
-            self._ahead = gather_ahead(arrays, batch_size)
-        return self._ahead
 
     def _batch_step(self, batch_size: int) -> BatchStep | None:
         """The fused step for this network and batch size, built once and reused."""
