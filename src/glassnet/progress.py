@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from glassnet.errors import GlassnetError
+from glassnet.terminal import printable, raw
 
 if TYPE_CHECKING:
     from glassnet.training import EpochRecord
@@ -83,7 +84,9 @@ class BarProgress(Progress):
     def __init__(self, stream: TextIO | None = None):
         from rich.console import Console
 
-        self.console = Console(file=stream if stream is not None else sys.stderr)
+        # The bar draws with control sequences, so it writes to the raw stream; text
+        # that may come from a file goes through printable() first.
+        self.console = Console(file=raw(stream if stream is not None else sys.stderr))
         self.epochs = 0
         self.batches = 0
         self._bar: Any = None
@@ -125,12 +128,12 @@ class BarProgress(Progress):
         )
 
     def epoch(self, record: EpochRecord) -> None:
-        self.console.print(format_record(record, self.epochs), highlight=False)
+        self.console.print(printable(format_record(record, self.epochs)), highlight=False)
         if self._bar is not None:
             self._bar.reset(self._task, total=self.batches, metrics="")
 
     def message(self, text: str) -> None:
-        self.console.print(text, highlight=False, markup=False)
+        self.console.print(printable(text), highlight=False, markup=False)
 
     def close(self) -> None:
         if self._bar is not None:

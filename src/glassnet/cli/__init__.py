@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from glassnet import __version__
 from glassnet.errors import GlassnetError
+from glassnet.terminal import escaped_output
 
 COMMANDS = ["examples", "explain", "train", "data", "evaluate", "predict", "check", "quiz"]
 
@@ -48,17 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        code: int = args.run(args)
-    except GlassnetError as error:
-        print(f"glassnet: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("glassnet: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+    # Names, titles and labels come from files: no control character in them reaches
+    # the terminal as an instruction (see glassnet.terminal).
+    with escaped_output():
+        args = parser.parse_args(argv)
+        try:
+            code: int = args.run(args)
+        except GlassnetError as error:
+            print(f"glassnet: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("glassnet: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            return 0
     return code
 
 

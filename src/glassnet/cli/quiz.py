@@ -12,6 +12,7 @@ from glassnet.examples import load_example
 from glassnet.losses import LOSSES
 from glassnet.practice import BIAS_MODES, parse_shape, random_example
 from glassnet.quiz import run_quiz
+from glassnet.terminal import printable
 
 HIDDEN = sorted(name for name in ACTIVATIONS if name != "softmax")
 
@@ -72,5 +73,9 @@ def run(args: argparse.Namespace) -> int:
     def say(text: str) -> None:
         print(text, flush=True)
 
-    run_quiz(example, say=say, digits=args.digits)
+    def ask(prompt: str) -> str:
+        # On a terminal, input() writes its prompt straight to the tty, past sys.stdout.
+        return input(printable(prompt))
+
+    run_quiz(example, ask=ask, say=say, digits=args.digits)
     return 0
