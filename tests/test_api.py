@@ -56,3 +56,11 @@ def test_the_command_line_lists_every_command() -> None:
     help_text = build_parser().format_help()
     for command in COMMANDS:
         assert command in help_text
+
+
+def test_bare_glassnet_prints_the_help(capsys):
+    from glassnet.cli import build_parser, main
+
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert err == "" and out == build_parser().format_help()

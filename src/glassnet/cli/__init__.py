@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    if not argv:  # a bare `glassnet`: say what there is, not just what is missing
+        parser.print_help()
+        return EXIT_USAGE
     # Names, titles and labels come from files: no control character in them reaches
     # the terminal as an instruction (see glassnet.terminal).
     with escaped_output():

@@ -36,7 +36,16 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--digits", type=positive_int, default=9, help="significant digits shown (default 9)"
     )
-    parser.add_argument("--format", choices=list(FORMATS), default="text")
+    parser.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="text",
+        help=(
+            "text: for the terminal (default); json: every array of the update "
+            "(docs/json.md); md: Markdown with math; latex: a document for pdflatex; "
+            "html: one offline page with the network diagram"
+        ),
+    )
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
     )
