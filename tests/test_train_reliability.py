@@ -286,8 +286,8 @@ def test_the_recipes_do_not_warn(tmp_path, capsys, recipe):
 def test_an_mnist_slice_does_not_warn():
     from glassnet.data import load_mnist
 
-    train = load_mnist(MNIST, "train")
-    X, y = train.X[:2000] / np.float32(255), train.y[:2000]
+    images = load_mnist(MNIST, "test")  # the smaller file: quicker to read
+    X, y = images.X[:2000] / np.float32(255), images.y[:2000]
     net = init_network([784, 64, 10], ["relu", "softmax"], loss="cross_entropy", rng=0)
     history = fit(net, X, y, optimizer=SGD(0.1, momentum=0.9), epochs=3, batch_size=64,
                   seed=0, progress="quiet")  # fmt: skip
@@ -583,8 +583,8 @@ def test_stop_and_resume_name_the_same_place(tmp_path):
 
 
 def test_stop_at_the_end_of_an_epoch_saves_that_epoch(tmp_path):
-    """Ctrl-C at an epoch's end with checkpoints every 5 epochs: the checkpoint is that
-    epoch's, as the message says."""
+    """A stop at an epoch's end with checkpoints every 5 epochs: that epoch is saved, once,
+    and the message names it."""
     data = spirals(100, seed=0)
     stream = io.StringIO()
     checkpoint = RecordingCheckpointer(tmp_path / "checkpoint.json")
