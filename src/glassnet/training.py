@@ -618,7 +618,7 @@ class Trainer:
         """The mean loss of the current parameters on the first rows of the training data.
 
         ``PROBE_ROWS`` rows (a whole batch if larger, at most ``EVAL_BATCH``): one
-        forward pass, a small fraction of an epoch (0.3% for MNIST at batch 128),
+        forward pass (under 0.2% of an MNIST epoch of 784-512-256-10 at batch 128)
         that tells whether parameters that are finite still overflow (weights of
         1e36 make ``net`` infinite and the loss NaN).
         """
