@@ -136,6 +136,15 @@ class TrainingConfig:
         """
         return _NetworkBuilder(self, n_features, n_outputs, task).build()
 
+    def layer_sizes(self, n_features: int, n_outputs: int, *, task: str) -> list[int]:
+        """``[n_inputs, …, n_outputs]`` of the network ``build_network`` would make,
+        without allocating its weights (to check first that they fit in memory)."""
+        tables = _NetworkBuilder(self, n_features, n_outputs, task).layer_tables()
+        return [n_features] + [
+            len(t["weights"]) if "weights" in t else int(t.get("neurons", n_outputs))
+            for t in tables
+        ]
+
 
 def read_config(path: str | Path) -> TrainingConfig:
     """Read and validate a training file."""

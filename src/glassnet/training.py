@@ -33,11 +33,13 @@ L2 weight decay is not part of the reported loss.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -60,6 +62,12 @@ Array = NDArray[np.floating]
 EVAL_BATCH = 2048
 #: Rows per block when checking the features for NaN (bounds the temporary mask).
 CHECK_ROWS = 4096
+#: At least this many training rows (at most ``EVAL_BATCH``, and at least a batch)
+#: measure the loss of the parameters after an epoch's last update; see ``Trainer._probe``.
+PROBE_ROWS = 256
+#: An epoch whose training loss is more than this many times the loss before training
+#: has exploded; see ``Trainer._exploded``.
+EXPLOSION_FACTOR = 10.0
 
 
 @dataclass
@@ -84,12 +92,14 @@ class History:
 
     ``stopped`` is ``"completed"``, ``"early_stopping"``, ``"interrupted"`` or
     ``"diverged"``; ``best_epoch`` is the epoch with the lowest validation loss
-    (when there is validation data).
+    (when there is validation data); ``warnings`` what the user should know
+    about the run (a loss that exploded).
     """
 
     records: list[EpochRecord] = field(default_factory=list)
     stopped: str = "completed"
     best_epoch: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def column(self, name: str) -> list[Any]:
         """One column, e.g. ``history.column("val_loss")``."""
@@ -99,6 +109,7 @@ class History:
         return {
             "stopped": self.stopped,
             "best_epoch": self.best_epoch,
+            "warnings": list(self.warnings),
             "epochs": [{c: getattr(r, c) for c in COLUMNS} for r in self.records],
         }
 
@@ -108,6 +119,7 @@ class History:
             records=[EpochRecord(**r) for r in data["epochs"]],
             stopped=data["stopped"],
             best_epoch=data["best_epoch"],
+            warnings=[str(w) for w in data.get("warnings", [])],
         )
 
     def to_csv(self) -> str:
@@ -124,6 +136,8 @@ class EarlyStopping:
     """Stop when the validation loss has not improved by ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best`` the network ends with the parameters of its best epoch.
+    An epoch whose training loss exploded (``Trainer._exploded``) counts as no
+    improvement, whatever its validation loss.
     """
 
     patience: int = 5
@@ -250,6 +264,12 @@ class Targets:
             return self.values[select]
         return self.expand(self.labels[select])
 
+    def first(self, rows: int) -> Targets:
+        """The targets of the first ``rows`` samples (views, no copy)."""
+        values = None if self.values is None else self.values[:rows]
+        labels = None if self.labels is None else self.labels[:rows]
+        return Targets(values, labels, self.n_outputs, self.dtype)
+
     def expand(self, labels: NDArray[np.integer], out: Array | None = None) -> Array:
         """Target values for ``labels``: one-hot rows, or a 0/1 column for one output."""
         m = len(labels)
@@ -299,9 +319,10 @@ class Targets:
 class TrainerState:
     """Where a run is: what a checkpoint holds besides parameters and optimizer state.
 
-    ``epoch`` epochs are complete and ``batch`` batches of the next one;
-    ``epoch_rng`` is the shuffling generator's state at the start of that
-    epoch; ``sums`` the running loss sum, correct count and samples seen in it.
+    ``epoch`` epochs are complete and ``batch`` batches of the next one
+    (``describe_position`` says it the one way the user reads it); ``epoch_rng``
+    is the shuffling generator's state at the start of that epoch; ``sums`` the
+    running loss sum, correct count and samples seen in it.
     """
 
     epoch: int = 0
@@ -313,6 +334,8 @@ class TrainerState:
     best_loss: float | None = None
     wait: int = 0
     finished: bool = False
+    #: The loss before training (see ``Trainer._exploded``); None when unknown.
+    initial_loss: float | None = None
 
 
 class Trainer:
@@ -381,6 +404,9 @@ class Trainer:
         self._stop_requested = False
         self._step: BatchStep | None = None
         self._last_out: Array = np.empty((0, 0))
+        #: The first rows of the training data and their targets (see ``_probe_loss``).
+        self._probe: tuple[Array, Targets] | None = None
+        self._n_batches = 0
 
     # -- parameters ---------------------------------------------------------
 
@@ -406,6 +432,11 @@ class Trainer:
     def request_stop(self) -> None:
         """Stop after the current batch (what Ctrl-C does)."""
         self._stop_requested = True
+
+    def position(self, n_samples: int) -> str:
+        """How far the run is, e.g. ``epoch 3`` or ``epoch 4, batch 17 of 422``."""
+        n_batches = math.ceil(n_samples / min(self.batch_size, max(n_samples, 1)))
+        return describe_position(self.state.epoch, self.state.batch, n_batches)
 
     # -- the loop -----------------------------------------------------------
 
@@ -433,13 +464,21 @@ class Trainer:
         if self.early_stopping is not None and val is None:
             raise GlassnetError("early stopping needs validation data")
         state = self.state
+        fresh = state.epoch == 0 and state.batch == 0
+        if fresh and self.optimizer.t == 0:
+            self._check_memory(x.shape[0])
+        rows = min(x.shape[0], EVAL_BATCH, max(PROBE_ROWS, self.batch_size))
+        self._probe = (x[:rows], targets.first(rows))
+        if fresh:
+            initial = self._probe_loss()
+            state.initial_loss = initial if math.isfinite(initial) else None
         if state.finished and (state.epoch >= self.epochs or state.history.stopped != "completed"):
             self._finish()
             return state.history
         state.finished = False
         state.history.stopped = "completed"
         self._stop_requested = False
-        n_batches = math.ceil(x.shape[0] / self.batch_size)
+        n_batches = self._n_batches = math.ceil(x.shape[0] / self.batch_size)
         self.progress.start(epochs=self.epochs, batches=n_batches, first_epoch=state.epoch)
         try:
             # Overflow shows as a non-finite loss, which stops training with a clear
@@ -472,6 +511,8 @@ class Trainer:
         perm = self.rng.permutation(n) if self.shuffle else np.arange(n)
         optimizer.learning_rate = self.schedule(state.epoch, self.base_rate)
         params, decay = self.parameters()
+        # Where to fall back to after a divergence: the parameters this call started
+        # from, checked (finite, with a finite loss) when they were reached.
         good = self._copy_params()
         labels = targets.labels
         loss_sum, correct, seen = state.sums
@@ -496,7 +537,7 @@ class Trainer:
                     batch_loss = summed / m
                     if not math.isfinite(batch_loss):
                         self._restore_params(good)
-                        self._diverged(epoch, b + 1, n_batches, batch_loss)
+                        self._diverged(epoch, b + 1, n_batches, f"the loss became {batch_loss}")
                     if plain:
                         assert isinstance(optimizer, SGD)
                         optimizer.step_scaled(params, step.grads)
@@ -522,8 +563,11 @@ class Trainer:
                 if self._stop_requested and b + 1 < n_batches:
                     state.batch, state.sums = b + 1, (loss_sum, correct, seen)
                     state.epoch_seconds = time.perf_counter() - started
-                    self._interrupted(epoch, b + 1, n_batches)
+                    self._interrupted(good)
                     return False
+        # A batch's loss is measured before its update, so nothing above has seen the
+        # parameters the last update made: check them before anything keeps them.
+        self._check_parameters(good, epoch, n_batches)
         record = EpochRecord(
             epoch=epoch,
             loss=loss_sum / seen,
@@ -536,11 +580,18 @@ class Trainer:
         if val is not None:
             result = _evaluate(network, val[0], val[1], EVAL_BATCH)
             record.val_loss, record.val_accuracy = result.loss, result.accuracy
+            if not math.isfinite(result.loss):
+                self._restore_params(good)
+                self._diverged(
+                    epoch, n_batches, n_batches, f"the validation loss became {result.loss}",
+                    after_update=True,
+                )
         record.seconds = time.perf_counter() - started
         state.epoch, state.batch, state.sums, state.epoch_seconds = epoch, 0, (0.0, 0, 0), 0.0
         state.history.records.append(record)
         self.progress.epoch(record)
-        keep_going = self._early_stopping(record)
+        exploded = self._exploded(record)
+        keep_going = self._early_stopping(record, exploded)
         if not keep_going:
             state.finished = True
         if self.checkpoint is not None and (
@@ -551,9 +602,93 @@ class Trainer:
         ):
             self._save_checkpoint()
         if self._stop_requested and keep_going and epoch < self.epochs:
-            self._interrupted(epoch, 0, n_batches)
+            self._interrupted(good)
             return False
         return keep_going
+
+    def _params_finite(self) -> bool:
+        """Whether every parameter is finite (NaN and inf make the sum of squares non-finite)."""
+        for p in self.parameters()[0]:
+            flat = p.ravel(order="K")  # each array's own layout: no copy
+            if not math.isfinite(float(np.dot(flat, flat))) and not np.isfinite(p).all():
+                return False
+        return True
+
+    def _probe_loss(self) -> float:
+        """The mean loss of the current parameters on the first rows of the training data.
+
+        ``PROBE_ROWS`` rows (a whole batch if larger, at most ``EVAL_BATCH``): one
+        forward pass (under 0.2% of an MNIST epoch of 784-512-256-10 at batch 128)
+        that tells whether parameters that are finite still overflow (weights of
+        1e36 make ``net`` infinite and the loss NaN).
+        """
+        assert self._probe is not None
+        x, targets = self._probe
+        with np.errstate(all="ignore"):
+            return _evaluate(self.network, x, targets, EVAL_BATCH).loss
+
+    def _check_parameters(self, good: list[Array], epoch: int, batch: int) -> None:
+        """Stop with ``TrainingDivergedError`` (back at ``good``) unless the parameters
+        after batch ``batch`` of ``epoch`` are finite and so is their loss."""
+        if not self._params_finite():
+            what = "a parameter became infinite or NaN"
+        else:
+            loss = self._probe_loss()
+            if math.isfinite(loss):
+                return
+            what = f"the loss became {loss}"
+        self._restore_params(good)
+        self._diverged(epoch, batch, self._n_batches, what, after_update=True)
+
+    def _exploded(self, record: EpochRecord) -> bool:
+        """Whether the epoch's training loss exploded: it is more than ``EXPLOSION_FACTOR``
+        (10) times the loss before training. The first time, say so (a warning in the
+        progress output and in ``history.warnings``).
+
+        The loss before training is that of the initial parameters on the first
+        rows of the data (``_probe_loss``): what a network that has learned nothing
+        scores, ln 2 = 0.69 for two balanced classes and a small initialisation.
+        Training that works stays below it after the first epoch, give or take
+        noise of some tens of per cent (the spirals, XOR and MNIST recipes and
+        tests never come near 10 times). Ten times the untrained loss means the
+        updates threw the network far from anything it started with, while the
+        loss stayed finite so nothing else stops the run: the signature of a
+        learning rate that is too high (tanh or Adam at 1e6 reach 1e7 to 6e19 and
+        end at chance). A run that started from a perfect fit (loss 0) is not judged.
+        """
+        state = self.state
+        initial = state.initial_loss
+        if initial is None or not math.isfinite(initial) or initial <= 0:
+            return False
+        if not record.loss > EXPLOSION_FACTOR * initial:
+            return False
+        if not state.history.warnings:
+            text = (
+                f"epoch {record.epoch}: the training loss rose from {initial:.2g} (before "
+                f"training) to {record.loss:.2g}: the learning rate "
+                f"({record.learning_rate:g}) is probably too high"
+            )
+            state.history.warnings.append(text)
+            self.progress.message(f"warning: {text}")
+        return True
+
+    def _check_memory(self, n_samples: int) -> None:
+        """Refuse (one line) to start when training cannot fit in memory.
+
+        The parameters exist already; the rest of ``memory_needed`` does not yet.
+        """
+        network = self.network
+        keep_best = self.early_stopping is not None and self.early_stopping.restore_best
+        needed = memory_needed(
+            network.sizes,
+            itemsize=network.dtype.itemsize,
+            batch_size=min(self.batch_size, n_samples),
+            n_samples=n_samples,
+            optimizer=self.optimizer,
+            keep_best=keep_best,
+        )
+        held = sum(p.nbytes for p in self.parameters()[0])
+        check_memory(needed - held, "training this network")
 
     def _batch_step(self, batch_size: int) -> BatchStep | None:
         """The fused step for this network and batch size, built once and reused."""
@@ -587,7 +722,7 @@ class Trainer:
         batch_loss = float(network.loss.terms(last.net, last.out, tb).sum()) / m
         if not math.isfinite(batch_loss):
             self._restore_params(good)
-            self._diverged(epoch, b + 1, n_batches, batch_loss)
+            self._diverged(epoch, b + 1, n_batches, f"the loss became {batch_loss}")
         grads = backward(network, passes, tb, lean=True)
         step_grads: list[Array] = []
         for layer, g in zip(network.layers, grads):
@@ -599,12 +734,13 @@ class Trainer:
         self._last_out = last.out
         return batch_loss
 
-    def _early_stopping(self, record: EpochRecord) -> bool:
+    def _early_stopping(self, record: EpochRecord, exploded: bool = False) -> bool:
         state, rule = self.state, self.early_stopping
         if record.val_loss is None:
             return True
-        if state.best_loss is None or record.val_loss < state.best_loss - (
-            rule.min_delta if rule else 0.0
+        if not exploded and (
+            state.best_loss is None
+            or record.val_loss < state.best_loss - (rule.min_delta if rule else 0.0)
         ):
             state.best_loss, state.wait = record.val_loss, 0
             state.history.best_epoch = record.epoch
@@ -626,28 +762,44 @@ class Trainer:
         if rule is not None and rule.restore_best and self._best_params is not None:
             self._restore_params(self._best_params)
 
-    def _diverged(self, epoch: int, batch: int, n_batches: int, loss: float) -> None:
+    def _diverged(
+        self, epoch: int, batch: int, n_batches: int, what: str, *, after_update: bool = False
+    ) -> None:
+        """Stop: ``what`` happened at batch ``batch`` of ``epoch`` (in its forward pass,
+        or ``after_update``). Says which checkpoint, if any, is good to go back to."""
         self.state.history.stopped = "diverged"
         kept = ""
-        if self.checkpoint is not None and self.checkpoint.last_saved is not None:
-            kept = f"; the last good checkpoint is {self.checkpoint.last_saved}"
+        checkpoint = self.checkpoint
+        if checkpoint is not None:
+            if checkpoint.last_saved is not None and checkpoint.last_position is not None:
+                done, in_epoch = checkpoint.last_position
+                where = describe_position(done, in_epoch, n_batches)
+                kept = f"; the last good checkpoint is {checkpoint.last_saved} (after {where})"
+            else:
+                kept = "; no checkpoint was saved"
+        when = " (after its update)" if after_update else ""
         error = TrainingDivergedError(
-            f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch} of "
-            f"{n_batches}; the learning rate ({self.optimizer.learning_rate:g}) is probably "
-            f"too large, try a smaller one{kept}"
+            f"training diverged: {what} at epoch {epoch}, batch {batch} of {n_batches}{when}; "
+            f"the learning rate ({self.optimizer.learning_rate:g}) is probably too large, try "
+            f"a smaller one{kept}"
         )
         error.network = self.network  # type: ignore[attr-defined]
         error.epoch, error.batch = epoch, batch  # type: ignore[attr-defined]
         raise error
 
-    def _interrupted(self, epoch: int, batch: int, n_batches: int) -> None:
-        self.state.history.stopped = "interrupted"
-        where = f"epoch {epoch}, batch {batch} of {n_batches}" if batch else f"epoch {epoch}"
-        message = f"stopped after {where}"
-        if self.checkpoint is not None:
-            if batch:
+    def _interrupted(self, good: list[Array]) -> None:
+        """Stopped on request where ``state`` says; the checkpoint is saved there (a
+        Ctrl-C that came after an epoch's save was decided still gets one)."""
+        state = self.state
+        state.history.stopped = "interrupted"
+        message = f"stopped after {describe_position(state.epoch, state.batch, self._n_batches)}"
+        checkpoint = self.checkpoint
+        if checkpoint is not None:
+            if checkpoint.last_position != (state.epoch, state.batch):
+                if state.batch:  # an epoch's end has been checked already
+                    self._check_parameters(good, state.epoch + 1, state.batch)
                 self._save_checkpoint()
-            message += f"; checkpoint saved to {self.checkpoint.path}"
+            message += f"; checkpoint saved to {checkpoint.path}"
         self.progress.message(message)
 
     def _save_checkpoint(self) -> None:
@@ -697,6 +849,7 @@ class Trainer:
             "best_loss": s.best_loss,
             "wait": s.wait,
             "finished": s.finished,
+            "initial_loss": s.initial_loss,
             "optimizer": {
                 "name": self.optimizer.name,
                 "t": self.optimizer.t,
@@ -725,6 +878,7 @@ class Trainer:
             best_loss=data["best_loss"],
             wait=int(data["wait"]),
             finished=bool(data["finished"]),
+            initial_loss=data.get("initial_loss"),
         )
         self.rng.bit_generator.state = data["epoch_rng"]
         best = arrays.get("best_params")
@@ -753,6 +907,8 @@ class Checkpointer:
         self.every = _positive_int("checkpoint every", every) if every else 0
         self.model_info = model_info or {}
         self.last_saved: Path | None = None
+        #: ``(epochs done, batches of the next)`` of the last checkpoint saved or loaded.
+        self.last_position: tuple[int, int] | None = None
 
     def due(self, epoch: int) -> bool:
         return bool(self.every) and epoch % self.every == 0
@@ -763,6 +919,7 @@ class Checkpointer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(self.path, trainer.network, trainer.state_dict(), **self.model_info)
         self.last_saved = self.path
+        self.last_position = (trainer.state.epoch, trainer.state.batch)
 
     def load(self, trainer: Trainer) -> None:
         """Restore ``trainer`` (network parameters included) from the checkpoint file."""
@@ -772,6 +929,7 @@ class Checkpointer:
         restore_parameters(trainer.network, network)
         trainer.load_state_dict(state)
         self.last_saved = self.path
+        self.last_position = (trainer.state.epoch, trainer.state.batch)
 
 
 def restore_parameters(network: Network, saved: Network) -> None:
@@ -800,6 +958,93 @@ def blas_threads(threads: int | None) -> Iterator[None]:
         raise GlassnetError("threads needs threadpoolctl: pip install threadpoolctl") from None
     with threadpool_limits(limits=threads, user_api="blas"):
         yield
+
+
+def describe_position(epochs_done: int, batch: int, n_batches: int) -> str:
+    """Where a run is, the one way every message says it: ``epoch 3`` when 3 epochs
+    are done, ``epoch 4, batch 17 of 422`` when 17 batches of the 4th are."""
+    if batch:
+        return f"epoch {epochs_done + 1}, batch {batch} of {n_batches}"
+    return f"epoch {epochs_done}"
+
+
+def memory_needed(
+    sizes: Sequence[int],
+    *,
+    itemsize: int,
+    batch_size: int,
+    n_samples: int,
+    optimizer: Optimizer,
+    keep_best: bool = False,
+) -> int:
+    """Bytes that training a network of layer ``sizes`` ``[n_in, …, n_out]`` allocates
+    besides the data, in the training dtype (``itemsize`` bytes a value).
+
+    With ``P = Σ (n_in + 1) · n_out`` parameters, ``W`` the sum of the layer
+    widths ``sizes[1:]`` and ``B`` the batch size::
+
+        P · (1 parameters + 1 gradients + 1 the copy to fall back on after a divergence
+             + 2 the optimizer's scratch and weight-decay buffers
+             + 1 per optimizer slot (momentum 1, Adam 2) + 1 best epoch's, if kept)
+        + W · (3 B for net, out, delta of a batch + 2 · min(n, EVAL_BATCH) for the
+               net and out of an evaluation chunk)
+        + 3 B · n_in gathered input rows (the batch in use and two ahead)
+
+    A lower bound: temporaries of NumPy's arithmetic come on top.
+    """
+    params = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(sizes))
+    copies = 5 + len(optimizer.slots) + (1 if keep_best else 0)
+    width = sum(sizes[1:])
+    values = (
+        params * copies
+        + width * (3 * batch_size + 2 * min(n_samples, EVAL_BATCH))
+        + 3 * batch_size * sizes[0]
+    )
+    return values * itemsize
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate, or None when the system does not say.
+
+    Linux's ``MemAvailable`` (``/proc/meminfo``): the kernel's estimate of what new
+    allocations get without swapping, counting the page cache it can drop; not
+    ``MemFree`` (which leaves that cache out) nor the physical total (which counts
+    what other programs hold). A container's cgroup limit (``memory.max`` minus
+    ``memory.current``) lowers it. Elsewhere the physical memory
+    (``os.sysconf``), the best there is.
+    """
+    found: list[int] = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        cgroup = Path("/sys/fs/cgroup")
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit != "max":
+            found.append(int(limit) - int((cgroup / "memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):
+            return None
+    return max(min(found), 0)
+
+
+def check_memory(needed: int, subject: str = "the network") -> None:
+    """Raise ``GlassnetError`` when ``needed`` bytes are more than ``available_memory()``:
+    ``the network needs 80.0 GB; this machine has 23.4 GB available``."""
+    available = available_memory()
+    if available is not None and needed > available:
+        raise GlassnetError(
+            f"{subject} needs {needed / 1e9:.1f} GB; this machine has "
+            f"{available / 1e9:.1f} GB available; make the layers or the batch smaller"
+        )
 
 
 def fit(

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from glassnet.errors import GlassnetError
+
+#: Inputs farther than this many times the training inputs' spread beyond their
+#: range are "far outside" it (see ``range_warning``).
+FAR = 3.0
 
 
 def add_parser(subparsers: Any) -> None:
@@ -78,12 +83,66 @@ def load_labelled(
     return X, dataset.y
 
 
+def input_range(X: Any) -> list[float]:
+    """``[min, max]`` of all values of ``X`` (what the network saw), for the model's
+    metadata; ``[]`` for no samples."""
+    x = np.asarray(X)
+    if x.size == 0:
+        return []
+    return [float(np.min(x)), float(np.max(x))]
+
+
+def range_warning(model: Any, X: Any, source: str) -> str | None:
+    """A warning when the inputs ``X`` (preprocessed as the model's were) lie far
+    outside the range the model was trained on (``metadata.input_range``), else None.
+
+    Far: more than ``FAR`` (3) times the training range's width beyond either end.
+    Unscaled inputs, the usual mistake, are off by far more (MNIST's pixels are
+    0–255 against 0–1 after ``divide:255``: 254 widths; unstandardized features in
+    the hundreds against ±3), while a test set's outliers rarely are. Nothing is
+    said when the model does not record its training range.
+    """
+    recorded = model.metadata.get("input_range") if isinstance(model.metadata, dict) else None
+    if not (isinstance(recorded, list) and len(recorded) == 2):
+        return None
+    try:
+        low, high = float(recorded[0]), float(recorded[1])
+    except (TypeError, ValueError):
+        return None
+    seen = input_range(X)
+    if not seen:
+        return None
+    width = high - low if high > low else max(abs(low), abs(high), 1.0)
+    if low - FAR * width <= seen[0] and seen[1] <= high + FAR * width:
+        return None
+    message = (
+        f"{source}: the inputs range from {seen[0]:.4g} to {seen[1]:.4g} but the model was "
+        f"trained on inputs from {low:.4g} to {high:.4g}"
+    )
+    if model.preprocessing is None:
+        message += (
+            "; the model has no saved preprocessing: scale the inputs as in training, or save "
+            "the model with its preprocessing"
+        )
+    else:
+        message += " (after its preprocessing); are these the same kind of data?"
+    return message
+
+
+def warn_if_outside_range(model: Any, X: Any, source: str) -> None:
+    """Print ``range_warning`` (if any) on stderr as ``glassnet: warning: …``."""
+    warning = range_warning(model, X, source)
+    if warning is not None:
+        print(f"glassnet: warning: {warning}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from glassnet.persistence import load_model
     from glassnet.training import confusion_matrix, evaluate, predicted_labels
 
     model = load_model(args.model)
     X, y = load_labelled(model, args.data, split=args.split, target=args.target)
+    warn_if_outside_range(model, X, args.data)
     result = evaluate(model.network, X, y)
     report: dict[str, Any] = {
         "samples": int(X.shape[0]),

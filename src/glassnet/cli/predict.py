@@ -62,6 +62,7 @@ def _two_columns(outputs: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from glassnet.atomic import write_text_atomic
+    from glassnet.cli.evaluate import warn_if_outside_range
     from glassnet.data import Preprocessor, load_csv_features
     from glassnet.persistence import load_model
 
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             f"inputs), got {X.shape[1]}",
             source=args.input,
         )
+    warn_if_outside_range(model, X, args.input)
     text = predictions_csv(model, X, probabilities=args.probabilities)
     if args.output:
         write_text_atomic(args.output, text)

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from glassnet.cli.arguments import positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
@@ -79,9 +81,12 @@ def report_steps(steps: int, rows: int = 10) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glassnet.config import is_training_config
+    from glassnet.tomlfile import read_toml
 
-    if args.example.endswith(".toml") and is_training_config(args.example):
+    # A .toml file that cannot be read is reported as it is (a syntax error, say),
+    # before any flag is judged by what kind of file it might have been.
+    path = Path(args.example)
+    if path.suffix == ".toml" and path.is_file() and isinstance(read_toml(path).get("data"), dict):
         for flag, value in (
             ("--steps", args.steps),
             ("--format", args.format),
@@ -154,8 +159,18 @@ def run_training_file(args: argparse.Namespace) -> int:
         config.data, base_dir=config.path.parent, source=config.source, seed=config.seed
     )
     train = splits.train
-    network = config.build_network(train.n_features, train.n_targets, task=train.task)
+    if train.classes is not None and len(train.classes) < 2:
+        raise config.fail(
+            "data.train",
+            f"the training data has one class ({train.classes[0]!r}); a classifier needs "
+            "samples of at least two classes",
+        )
     optimizer, schedule = config.build_optimizer(), config.build_schedule()
+    _check_memory(config, splits, optimizer)
+    try:
+        network = config.build_network(train.n_features, train.n_targets, task=train.task)
+    except MemoryError:
+        raise GlassnetError("out of memory while building the network; make it smaller") from None
     out = (
         Path(args.output)
         if args.output
@@ -164,10 +179,13 @@ def run_training_file(args: argparse.Namespace) -> int:
     checkpoint_path = out / "checkpoint.json"
     if args.resume and not checkpoint_path.is_file():
         raise GlassnetError(f"no checkpoint to resume from in {out}; run without --resume to start")
+    from glassnet.cli.evaluate import input_range
+
     metadata: dict[str, Any] = {
         "title": config.title,
         "config": config.path.name,
         "seed": config.seed,
+        "input_range": input_range(train.X),
     }
     classes, preprocessing = splits.classes, splits.preprocessor.to_dict()
     model_info = {"classes": classes, "preprocessing": preprocessing, "metadata": metadata}
@@ -194,14 +212,16 @@ def run_training_file(args: argparse.Namespace) -> int:
     say(f"optimizer: {optimizer!r}" + (f", schedule {trainer.schedule!r}" if schedule else ""))
     if args.resume:
         checkpointer.load(trainer)
-        state = trainer.state
-        where = f"epoch {state.epoch}" + (f", batch {state.batch}" if state.batch else "")
-        say(f"resuming from {checkpoint_path} (after {where})")
+        say(f"resuming from {checkpoint_path} (after {trainer.position(train.n_samples)})")
     out.mkdir(parents=True, exist_ok=True)
     validation = None
     if splits.validation is not None:
         validation = (splits.validation.X, splits.validation.y)
-    history = trainer.fit(train.X, train.y, validation=validation)
+    try:
+        history = trainer.fit(train.X, train.y, validation=validation)
+    except MemoryError:
+        raise GlassnetError("out of memory while training; make the network or the batch "
+                            "smaller") from None  # fmt: skip
     if history.stopped == "interrupted":
         again = f"glassnet train {args.example} --resume"
         if args.output:
@@ -238,11 +258,30 @@ def run_training_file(args: argparse.Namespace) -> int:
     write_text_atomic(out / "history.csv", history.to_csv())
     written += [out / "history.json", out / "history.csv"]
     if config.plot:
-        plot = plot_history(history, out / "history.png")
+        plot = plot_history(history, out / "history.png", quiet=args.quiet)
         if plot is not None:
             written.append(plot)
     say("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _check_memory(config: Any, splits: Any, optimizer: Any) -> None:
+    """Refuse a network that cannot fit in memory before allocating any of it."""
+    from glassnet.config import DTYPES
+    from glassnet.training import check_memory, memory_needed
+
+    train = splits.train
+    sizes = config.layer_sizes(train.n_features, train.n_targets, task=train.task)
+    early = config.early_stopping
+    needed = memory_needed(
+        sizes,
+        itemsize=np.dtype(DTYPES[config.network.get("dtype", "float32")]).itemsize,
+        batch_size=min(config.batch_size, train.n_samples),
+        n_samples=train.n_samples,
+        optimizer=optimizer,
+        keep_best=early is not None and early.restore_best,
+    )
+    check_memory(needed)
 
 
 def _describe(network: Any) -> str:
@@ -255,18 +294,20 @@ def _describe(network: Any) -> str:
     return f"{sizes} ({activations}), loss {network.loss.name}, {n_params:,} parameters"
 
 
-def plot_history(history: Any, path: Path) -> Path | None:
-    """Loss and accuracy per epoch as a PNG; ``None`` (and a hint) without matplotlib."""
+def plot_history(history: Any, path: Path, *, quiet: bool = False) -> Path | None:
+    """Loss and accuracy per epoch as a PNG; ``None`` (and a hint unless ``quiet``)
+    without matplotlib."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print(
-            "history.png skipped: matplotlib is missing; pip install 'glassnet[plot]'",
-            file=sys.stderr,
-        )
+        if not quiet:
+            print(
+                "history.png skipped: matplotlib is missing; pip install 'glassnet[plot]'",
+                file=sys.stderr,
+            )
         return None
     from glassnet.atomic import atomic_path
 
