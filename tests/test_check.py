@@ -75,7 +75,7 @@ def test_mazur(capsys: pytest.CaptureFixture[str]) -> None:
     assert values["out_o1@10000"] == pytest.approx(0.0159121963260343, rel=1e-9)
     assert values["out_o2@10000"] == pytest.approx(0.9840657344856291, rel=1e-9)
     assert data["unexplained"] == ["dE_o2/dout_h1"]
-    assert data["summary"] == {"claims": 32, "agree": 27, "disagree": 5}
+    assert data["summary"] == {"claims": 32, "agree": 27, "disagree": 5, "too_coarse": 0}
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,8 @@ def test_hill_text(capsys: pytest.CaptureFixture[str]) -> None:
 def test_lamsal(capsys: pytest.CaptureFixture[str]) -> None:
     code, data = run_json(capsys, "lamsal")
     assert code == 0
-    assert data["summary"] == {"claims": 32, "agree": 32, "disagree": 0}
+    # net_h1 = 0.41 has two significant digits but is exact (0.41000000000000003 in float64).
+    assert data["summary"] == {"claims": 32, "agree": 32, "disagree": 0, "too_coarse": 0}
     assert data["first_wrong"] is None and data["diagnosis"] == []
     claims = statuses(data)
     # Published to 5 decimals, truncated rather than rounded.
@@ -147,8 +148,8 @@ def test_consequences_follow_the_computation() -> None:
         "net_o1": "1.1059",  # agrees: the error did not reach net_o1 ...
         "out_o1": "0.7515",  # ... so this wrong value is a new wrong step
         "E_o1": "0.2750",  # follows from out_o1
-        "dout_h1/dnet_h1": "0.2500",  # follows from out_h1
-        "dE/dw1": "0.00044",  # agrees
+        "dout_h1/dnet_h1": "0.24128",  # follows from out_h1: 0.5934 · (1 − 0.5934) = 0.241276
+        "dE/dw1": "0.000439",  # agrees
         "w1+": "0.1500",  # wrong, but dE/dw1 agrees: new
         "E_total+": "0.2920",  # wrong: follows from w1+, and (through w5+, unclaimed) the rest
     }
@@ -164,8 +165,54 @@ def test_consequences_follow_the_computation() -> None:
     assert verdicts["E_total+"].follows_from == ("out_h1", "out_o1", "w1+")
 
 
+def test_a_consequence_must_follow_from_the_claimed_values() -> None:
+    # δ_o1 = (out_o1 − target_o1) · out_o1 · (1 − out_o1); from out_o1 = 0.76 that is
+    # 0.75 · 0.76 · 0.24 = 0.1368 (the exact value is 0.138498562).
+    ex = load_example("mazur")
+    report = check(ex, {"out_o1": "0.760", "delta_o1": "0.137"})
+    assert [v.status for v in report.verdicts] == ["first wrong step", "follows"]
+    report = check(ex, {"out_o1": "0.760", "delta_o1": "5.00"})
+    first, delta = report.verdicts
+    assert delta.status == "wrong" and delta.against == ("out_o1",)
+    assert delta.recomputed == pytest.approx(0.75 * 0.76 * 0.24, rel=1e-12)
+    # Within the written precision of out_o1 (rounded or truncated: 0.7595 … 0.761) δ_o1
+    # runs from 0.751 · 0.761 · 0.239 = 0.136591 to 0.7495 · 0.7595 · 0.2405 = 0.136904;
+    # a claim of δ_o1 stands for 0.13655 … 0.1367 (0.1366) up to 0.13685 … 0.1370 (0.1369).
+    cases = [("0.1366", "follows"), ("0.1369", "follows"), ("0.1364", "wrong"), ("0.1371", "wrong")]
+    for claim, status in cases:
+        report = check(ex, {"out_o1": "0.760", "delta_o1": claim})
+        assert report.verdicts[1].status == status, claim
+    # A claimed δ_o1 stands for ∂E/∂out_o1 · ∂out_o1/∂net_o1 in ∂E/∂w5 = δ_o1 · out_h1.
+    out_h1 = 0.5932699921071872
+    assert f"{0.150 * out_h1:.4f}" == "0.0890"
+    report = check(ex, {"out_o1": "0.7600", "delta_o1": "0.150", "dE/dw5": "0.0890"})
+    assert [v.status for v in report.verdicts] == ["first wrong step", "wrong", "follows"]
+    assert report.verdicts[2].follows_from == ("out_o1", "delta_o1")
+    report = check(ex, {"delta_o1": "0.150", "dE/dw5": "0.0950"})
+    assert report.verdicts[1].status == "wrong"
+    assert report.verdicts[1].recomputed == pytest.approx(0.150 * out_h1, rel=1e-12)
+    assert report.verdicts[1].recomputed_from == ("delta_o1",)
+
+
+def test_unclaimed_steps_on_the_way_are_recomputed_too() -> None:
+    # ∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · out_h1, the first two from the claimed out_o1:
+    # 0.75 · (0.76 · 0.24) · 0.5932699921 = 0.0811593.
+    ex = load_example("mazur")
+    report = check(ex, {"out_o1": "0.760", "dE/dw5": "5.00"})
+    assert report.verdicts[1].status == "wrong"
+    assert report.verdicts[1].recomputed == pytest.approx(0.75 * 0.76 * 0.24 * 0.5932699921071872)
+    report = check(ex, {"out_o1": "0.760", "dE/dw5": "0.0812"})
+    assert report.verdicts[1].follows_from == ("out_o1",)
+    # The error after the update has no formula (it is the forward pass again): following
+    # the computation is all that is asked.
+    report = check(ex, {"w5+": "0.400", "E_total+": "5.00"})
+    assert report.verdicts[1].follows_from == ("w5+",)
+    assert report.verdicts[1].recomputed is None
+
+
 def test_a_wrong_given_value_spoils_what_comes_after() -> None:
-    report = check(load_example("mazur"), {"w5": "0.41", "net_o1": "1.111837", "w1+": "0.1497807"})
+    claims = {"w5": "0.410", "net_o1": "1.111837", "w1+": "0.1497807"}
+    report = check(load_example("mazur"), claims)
     verdicts = {v.claim.key: v for v in report.verdicts}
     assert report.first_wrong == "w5"
     assert verdicts["net_o1"].follows_from == ("w5",)
@@ -268,11 +315,12 @@ def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, data = run_json(capsys, "hill")
     assert code == 1
     assert set(data) == {
-        "example", "claims_from", "summary", "first_wrong", "claims", "diagnosis", "unexplained"
+        "example", "claims_from", "min_digits", "summary", "first_wrong", "claims", "diagnosis",
+        "unexplained",
     }  # fmt: skip
     assert set(data["claims"][0]) == {
         "name", "written_as", "claimed", "decimals", "exact", "agrees", "how", "status",
-        "follows_from", "last_digit",
+        "follows_from", "does_not_follow_from", "recomputed", "recomputed_from", "last_digit",
     }  # fmt: skip
     [diagnosis] = data["diagnosis"]
     assert set(diagnosis) == {"kind", "mistakes", "reproduces", "misses", "breaks", "values"}
