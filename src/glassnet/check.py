@@ -437,7 +437,8 @@ class _Trail:
                 moved = self.derive(key, {**values, parent: float(end)}).value
                 if math.isfinite(moved):
                     change = Decimal(moved) - Decimal(centre.value)
-                    low, high = low + min(change, 0), high + max(change, 0)
+                    low += min(change, Decimal(0))
+                    high += max(change, Decimal(0))
         return None if _overlaps(low, high, verdict.claim.number) else centre
 
     def derive(self, key: str, values: dict[str, float]) -> Recomputed:
