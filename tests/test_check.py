@@ -366,3 +366,132 @@ def test_bad_claims_in_an_example_file(tmp_path: Path, capsys: pytest.CaptureFix
 def test_missing_claims_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "mazur", "no/such/claims.toml"]) == 2
     assert capsys.readouterr().err == "glassnet: error: no/such/claims.toml: no such file\n"
+
+
+# -- too coarse to judge, and claims that used to crash ------------------------------
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "claims.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_coarse_claim_is_not_judged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # dE/dw5 = -0.200 would agree with "0" truncated; 0 says nothing.
+    path = write(tmp_path, '[claims]\nnet_h1 = "0"\nout_h1 = "0.593"\neta = "0.5"\n')
+    code, data = run_json(capsys, "mazur", path)
+    assert code == 1  # not every claim agrees
+    claims = statuses(data)
+    assert claims["net_h1"]["status"] == "too coarse"
+    assert claims["net_h1"]["agrees"] is None and claims["net_h1"]["how"] is None
+    assert claims["out_h1"]["status"] == "agrees"
+    assert claims["eta"]["status"] == "agrees"  # 0.5 is exact: one digit is enough
+    assert data["summary"] == {"claims": 3, "agree": 2, "disagree": 0, "too_coarse": 1}
+    assert data["min_digits"] == 3 and data["first_wrong"] is None
+    assert main(["check", "mazur", path]) == 1
+    out = capsys.readouterr().out
+    assert "3 claims from" in out and "2 agree, 0 disagree, 1 too coarse to judge" in out
+    assert "? net_h1    0        0.378     too coarse to judge (give at least 3 significant" in out
+    assert "Every claim judged agrees; 1 too coarse to judge" in out
+
+
+def test_a_coarse_claim_does_not_stop_the_trail() -> None:
+    # out_o1 = 0.8 is not judged, as if it were not claimed; from out_h1 = 0.6 the forward
+    # pass gives net_o1 = 0.4·0.6 + 0.45·0.596884378 + 0.6 = 1.108597970, out_o1 =
+    # 0.751867637 and E_o1 = ½(0.01 − out_o1)² = 0.275183796 (exactly 0.274811083): 0.2752
+    # follows, 0.300 does not.
+    ex = load_example("mazur")
+    report = check(ex, {"out_h1": "0.600", "out_o1": "0.8", "E_o1": "0.2752"})
+    verdicts = {v.claim.key: v for v in report.verdicts}
+    assert not verdicts["out_o1"].judged
+    assert verdicts["E_o1"].follows_from == ("out_h1",)  # through the unjudged out_o1
+    assert report.n_disagree == 2 and report.n_coarse == 1
+    report = check(ex, {"out_h1": "0.600", "out_o1": "0.8", "E_o1": "0.300"})
+    e_o1 = report.verdicts[2]
+    assert e_o1.status == "wrong" and e_o1.against == ("out_h1",)
+    assert e_o1.recomputed == pytest.approx(0.275183796, abs=1e-9)
+
+
+def test_min_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[claims]\nout_o1 = "0.75"\n')
+    assert main(["check", "mazur", path]) == 1
+    assert main(["check", "mazur", path, "--min-digits", "2"]) == 0
+    path = write(tmp_path, 'min_digits = 2\n[claims]\nout_o1 = "0.75"\n')
+    assert main(["check", "mazur", path]) == 0
+    assert main(["check", "mazur", path, "--min-digits", "3"]) == 1  # the option wins
+    capsys.readouterr()
+    code, data = run_json(capsys, "mazur", path, "--min-digits", "0")
+    assert code == 0 and data["min_digits"] == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "2.5", "true", '"3"'])
+def test_bad_min_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    path = write(tmp_path, f'min_digits = {value}\n[claims]\nout_o1 = "0.751"\n')
+    assert main(["check", "mazur", path]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"glassnet: error: {path}: min_digits: `min_digits` must be a whole")
+
+
+def test_the_issues_example_in_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[claims]\nout_o1 = "0.760"\ndelta_o1 = "5.00"\n')
+    assert main(["check", "mazur", path]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "delta_o1  5.00     0.13850   wrong: does not follow from out_o1 "
+        "(recomputed from the claimed out_o1 it would be 0.1368)"
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ('"1e1000000"', "too coarse"),
+        ('"1.00e1000000"', "first wrong step"),
+        ('"1e-1000000"', "too coarse"),
+        ('"-1.00e-1000000"', "first wrong step"),
+        ('"0.377600000000000000000000000000"', "first wrong step"),  # 31 significant digits
+        ('"0.377500000000000000000000000000"', "agrees"),
+        ('"' + "9" * 400 + '"', "first wrong step"),
+        ("1e308", "too coarse"),
+        ("-1.23e-300", "first wrong step"),
+    ],
+)
+def test_huge_tiny_and_long_claims_are_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, status: str
+) -> None:
+    path = write(tmp_path, f"[claims]\nnet_h1 = {value}\n")
+    code, data = run_json(capsys, "mazur", path)
+    assert code == (0 if status == "agrees" else 1)
+    assert data["claims"][0]["status"] == status
+    assert main(["check", "mazur", path]) == code  # the text report too
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1979-05-27", "expected a number or a string holding one, got a TOML date 1979-05-27"),
+        ("07:32:00", "got a TOML time 07:32:00"),
+        ('"1e99999999999999999999"', "expected a number with an exponent within ±10^15"),
+        ("nan", "expected a finite number, got nan"),
+    ],
+)
+def test_claims_that_used_to_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    path = write(tmp_path, f"[claims]\nnet_h1 = {value}\n")
+    assert main(["check", "mazur", path]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"glassnet: error: {path}: claims.net_h1: ")
+    assert message in line
+
+
+def test_control_characters_in_a_name_are_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[claims]\n"net_\\u0000h1\\u001b[2J" = "0.3775"\n')
+    assert main(["check", "mazur", path]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f'glassnet: error: {path}: claims."net_\\x00h1\\x1b[2J": unknown')
+    assert "\x00" not in line and "\x1b" not in line
