@@ -61,5 +61,10 @@ def parse_claims(table: dict[str, Any], quantities: Quantities, *, source: str) 
 
 
 def _toml_key(name: str) -> str:
-    """``name`` as a TOML key, quoted when it must be, control characters escaped."""
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{printable(name)}"'
+    """``name`` as a TOML key, quoted when it must be, on one line with control characters
+    escaped."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return name
+    for char, escape in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t")):
+        name = name.replace(char, escape)
+    return f'"{printable(name)}"'

@@ -134,7 +134,8 @@ def interval(written: Written) -> tuple[Decimal, Decimal]:
     a negative one, ``(-unit, unit)`` for zero.
     """
     c, unit = written.value, written.unit
-    with localcontext(CONTEXT):
+    with localcontext(CONTEXT) as context:
+        context.prec = max(context.prec, len(c.as_tuple().digits) + 2)  # exact ends
         if c > 0:
             return c - unit / 2, c + unit
         if c < 0:
