@@ -14,9 +14,13 @@ and the two factors are next to each other, that value stands for both.
 >>> from glassnet.examples import load_example
 >>> from glassnet.claims import Quantities
 >>> q = Quantities(load_example("mazur"))
->>> r = recompute(q.steps[q.index["delta_o1"]], {"out_o1": 0.76}, q.layout.inputs)
->>> round(r.value, 6), sorted(r.claimed), sorted(r.exact)
-(0.13680000000000003, ['out_o1'], ['target_o1'])
+>>> step = q.steps[q.index["dE/dout_o1"]]  # -(target_o1 - out_o1)
+>>> r = recompute(step, {"out_o1": 0.76}, q.layout.inputs)
+>>> round(r.value, 12), sorted(r.claimed), sorted(r.exact)
+(0.75, ['out_o1'], ['target_o1'])
+>>> r = recompute(q.steps[q.index["dE/dw5"]], {"delta_o1": 0.15}, q.layout.inputs)
+>>> round(r.value, 12), sorted(r.claimed), sorted(r.exact)  # δ_o1 · out_h1
+(0.088990498816, ['delta_o1'], ['dnet_o1/dw5'])
 """
 
 from __future__ import annotations
