@@ -194,6 +194,20 @@ def test_a_consequence_must_follow_from_the_claimed_values() -> None:
     assert report.verdicts[1].recomputed_from == ("delta_o1",)
 
 
+def test_a_batch_gradient_is_recomputed_from_the_claimed_sample_gradients() -> None:
+    # Mean reduction: dE/dw5 = (dE/dw5[1] + dE/dw5[2]) / 2, each sample's own gradient.
+    ex = random_example(3, shape=(2, 2, 2), samples=2)
+    quantities = Quantities(ex)
+    second = quantities.values(["dE/dw5[2]"])["dE/dw5[2]"]
+    mean = (0.0300 + second) / 2
+    consistent = f"{mean:.5f}"
+    report = check(ex, {"dE/dw5[1]": "0.0300", "dE/dw5": consistent})
+    assert report.verdicts[1].follows_from == ("dE/dw5[1]",)
+    report = check(ex, {"dE/dw5[1]": "0.0300", "dE/dw5": f"{mean + 0.001:.5f}"})
+    assert report.verdicts[1].status == "wrong"
+    assert report.verdicts[1].recomputed == pytest.approx(mean, rel=1e-12)
+
+
 def test_unclaimed_steps_on_the_way_are_recomputed_too() -> None:
     # ∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · out_h1, the first two from the claimed out_o1:
     # 0.75 · (0.76 · 0.24) · 0.5932699921 = 0.0811593.
