@@ -390,6 +390,7 @@ class _Trail:
         self.agreeing = {v.claim.key for v in self.verdicts if v.agrees}
         self.wrong = {v.claim.key for v in self.verdicts if not v.agrees}
         self.claimed = {v.claim.key: v.claim.number for v in self.verdicts}
+        self._tainted: dict[str, bool] = {}
 
     def mark(self) -> None:
         roots: set[str] = set()
@@ -422,7 +423,7 @@ class _Trail:
         key = verdict.claim.key
         values = {k: float(w.value) for k, w in self.claimed.items() if k != key}
         try:
-            centre = self.derive(key, values)
+            centre = self.derive(key, values, {})
         except NotRecomputableError:
             return None
         if not centre.claimed & self.wrong:
@@ -434,31 +435,45 @@ class _Trail:
         low = high = Decimal(centre.value)
         for parent in centre.claimed:
             for end in interval(self.claimed[parent]):
-                moved = self.derive(key, {**values, parent: float(end)}).value
+                moved = self.derive(key, {**values, parent: float(end)}, {}).value
                 if math.isfinite(moved):
                     change = Decimal(moved) - Decimal(centre.value)
                     low += min(change, Decimal(0))
                     high += max(change, Decimal(0))
         return None if _overlaps(low, high, verdict.claim.number) else centre
 
-    def derive(self, key: str, values: dict[str, float]) -> Recomputed:
+    def derive(self, key: str, values: dict[str, float], done: dict[str, Recomputed]) -> Recomputed:
         """``key`` from the claimed ``values``, and unclaimed parents downstream of a
-        disagreement recomputed the same way; ``NotRecomputableError`` if one cannot be."""
+        disagreement recomputed the same way (``done`` keeps those already recomputed
+        from these ``values``); ``NotRecomputableError`` if one cannot be."""
+        if key in done:
+            return done[key]
         if key not in self.quantities.index:
             raise NotRecomputableError(f"{key!r} has no formula")
         step = self.quantities.steps[self.quantities.index[key]]
         inputs = self.quantities.layout.inputs
-        first = recompute(step, values, inputs)
-        tainted = {k for k in first.exact if _upstream(k, self.parents, self.agreeing) & self.wrong}
-        if not tainted:
-            return first
-        filled, claimed = dict(values), set(first.claimed)
-        for parent in tainted:
-            derived = self.derive(parent, values)
-            filled[parent] = derived.value
-            claimed |= derived.claimed
-        result = recompute(step, filled, inputs)
-        return Recomputed(result.value, frozenset(claimed), result.exact)
+        result = recompute(step, values, inputs)
+        tainted = {k for k in result.exact if self.tainted(k)}
+        if tainted:
+            filled, claimed = dict(values), set(result.claimed)
+            for parent in tainted:
+                derived = self.derive(parent, values, done)
+                filled[parent] = derived.value
+                claimed |= derived.claimed
+            again = recompute(step, filled, inputs)
+            result = Recomputed(again.value, frozenset(claimed), again.exact)
+        done[key] = result
+        return result
+
+    def tainted(self, key: str) -> bool:
+        """Whether a disagreement reaches ``key`` without passing through an agreeing claim."""
+        if key not in self._tainted:
+            self._tainted[key] = False  # the graph has no cycles; this only guards the recursion
+            self._tainted[key] = any(
+                parent not in self.agreeing and (parent in self.wrong or self.tainted(parent))
+                for parent in self.parents.get(key, ())
+            )
+        return self._tainted[key]
 
 
 def _overlaps(low: Decimal, high: Decimal, written: Written) -> bool:
