@@ -115,7 +115,7 @@ def run_quiz(
             say(f"  right{note}: {fmt(step.lhs)} = {format_number(value, digits)}")
         else:
             score.wrong += 1
-            say(f"  wrong, not {printable(answer)}:")
+            say(f"  wrong, not {_short(answer)}:")
             say("\n".join(_working(step, fmt)))
             say(f"  going on with {fmt(step.lhs)} = {format_number(value, digits)}")
     say(f"\n{score}")
@@ -155,8 +155,17 @@ def _ask(
 
 
 def _quoted(text: str) -> str:
-    """``text`` quoted for the terminal, shortened in the middle when long."""
-    return printable(repr(text if len(text) <= 40 else f"{text[:18]}…{text[-18:]}"))
+    """``text`` quoted for the terminal (``repr``), shortened in the middle when long."""
+    return printable(repr(_shortened(text)))
+
+
+def _short(text: str) -> str:
+    """``text`` for the terminal, shortened in the middle when long."""
+    return printable(_shortened(text))
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:18]}…{text[-18:]}"
 
 
 def _precision_note(answer: str, value: float) -> str:
