@@ -75,7 +75,7 @@ def test_mazur(capsys: pytest.CaptureFixture[str]) -> None:
     assert values["out_o1@10000"] == pytest.approx(0.0159121963260343, rel=1e-9)
     assert values["out_o2@10000"] == pytest.approx(0.9840657344856291, rel=1e-9)
     assert data["unexplained"] == ["dE_o2/dout_h1"]
-    assert data["summary"] == {"claims": 32, "agree": 27, "disagree": 5}
+    assert data["summary"] == {"claims": 32, "agree": 27, "disagree": 5, "too_coarse": 0}
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,8 @@ def test_hill_text(capsys: pytest.CaptureFixture[str]) -> None:
 def test_lamsal(capsys: pytest.CaptureFixture[str]) -> None:
     code, data = run_json(capsys, "lamsal")
     assert code == 0
-    assert data["summary"] == {"claims": 32, "agree": 32, "disagree": 0}
+    # net_h1 = 0.41 has two significant digits but is exact (0.41000000000000003 in float64).
+    assert data["summary"] == {"claims": 32, "agree": 32, "disagree": 0, "too_coarse": 0}
     assert data["first_wrong"] is None and data["diagnosis"] == []
     claims = statuses(data)
     # Published to 5 decimals, truncated rather than rounded.
@@ -147,8 +148,8 @@ def test_consequences_follow_the_computation() -> None:
         "net_o1": "1.1059",  # agrees: the error did not reach net_o1 ...
         "out_o1": "0.7515",  # ... so this wrong value is a new wrong step
         "E_o1": "0.2750",  # follows from out_o1
-        "dout_h1/dnet_h1": "0.2500",  # follows from out_h1
-        "dE/dw1": "0.00044",  # agrees
+        "dout_h1/dnet_h1": "0.24128",  # follows from out_h1: 0.5934 · (1 − 0.5934) = 0.241276
+        "dE/dw1": "0.000439",  # agrees
         "w1+": "0.1500",  # wrong, but dE/dw1 agrees: new
         "E_total+": "0.2920",  # wrong: follows from w1+, and (through w5+, unclaimed) the rest
     }
@@ -164,8 +165,68 @@ def test_consequences_follow_the_computation() -> None:
     assert verdicts["E_total+"].follows_from == ("out_h1", "out_o1", "w1+")
 
 
+def test_a_consequence_must_follow_from_the_claimed_values() -> None:
+    # δ_o1 = (out_o1 − target_o1) · out_o1 · (1 − out_o1); from out_o1 = 0.76 that is
+    # 0.75 · 0.76 · 0.24 = 0.1368 (the exact value is 0.138498562).
+    ex = load_example("mazur")
+    report = check(ex, {"out_o1": "0.760", "delta_o1": "0.137"})
+    assert [v.status for v in report.verdicts] == ["first wrong step", "follows"]
+    report = check(ex, {"out_o1": "0.760", "delta_o1": "5.00"})
+    delta = report.verdicts[1]
+    assert delta.status == "wrong" and delta.against == ("out_o1",)
+    assert delta.recomputed == pytest.approx(0.75 * 0.76 * 0.24, rel=1e-12)
+    # Within the written precision of out_o1 (rounded or truncated: 0.7595 … 0.761) δ_o1
+    # runs from 0.751 · 0.761 · 0.239 = 0.136591 to 0.7495 · 0.7595 · 0.2405 = 0.136904;
+    # a claim of δ_o1 stands for 0.13655 … 0.1367 (0.1366) up to 0.13685 … 0.1370 (0.1369).
+    cases = [("0.1366", "follows"), ("0.1369", "follows"), ("0.1364", "wrong"), ("0.1371", "wrong")]
+    for claim, status in cases:
+        report = check(ex, {"out_o1": "0.760", "delta_o1": claim})
+        assert report.verdicts[1].status == status, claim
+    # A claimed δ_o1 stands for ∂E/∂out_o1 · ∂out_o1/∂net_o1 in ∂E/∂w5 = δ_o1 · out_h1.
+    out_h1 = 0.5932699921071872
+    assert f"{0.150 * out_h1:.4f}" == "0.0890"
+    report = check(ex, {"out_o1": "0.7600", "delta_o1": "0.150", "dE/dw5": "0.0890"})
+    assert [v.status for v in report.verdicts] == ["first wrong step", "wrong", "follows"]
+    assert report.verdicts[2].follows_from == ("out_o1", "delta_o1")
+    report = check(ex, {"delta_o1": "0.150", "dE/dw5": "0.0950"})
+    assert report.verdicts[1].status == "wrong"
+    assert report.verdicts[1].recomputed == pytest.approx(0.150 * out_h1, rel=1e-12)
+    assert report.verdicts[1].recomputed_from == ("delta_o1",)
+
+
+def test_a_batch_gradient_is_recomputed_from_the_claimed_sample_gradients() -> None:
+    # Mean reduction: dE/dw5 = (dE/dw5[1] + dE/dw5[2]) / 2, each sample's own gradient.
+    ex = random_example(3, shape=(2, 2, 2), samples=2)
+    quantities = Quantities(ex)
+    second = quantities.values(["dE/dw5[2]"])["dE/dw5[2]"]
+    mean = (0.0300 + second) / 2
+    consistent = f"{mean:.5f}"
+    report = check(ex, {"dE/dw5[1]": "0.0300", "dE/dw5": consistent})
+    assert report.verdicts[1].follows_from == ("dE/dw5[1]",)
+    report = check(ex, {"dE/dw5[1]": "0.0300", "dE/dw5": f"{mean + 0.001:.5f}"})
+    assert report.verdicts[1].status == "wrong"
+    assert report.verdicts[1].recomputed == pytest.approx(mean, rel=1e-12)
+
+
+def test_unclaimed_steps_on_the_way_are_recomputed_too() -> None:
+    # ∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · out_h1, the first two from the claimed out_o1:
+    # 0.75 · (0.76 · 0.24) · 0.5932699921 = 0.0811593.
+    ex = load_example("mazur")
+    report = check(ex, {"out_o1": "0.760", "dE/dw5": "5.00"})
+    assert report.verdicts[1].status == "wrong"
+    assert report.verdicts[1].recomputed == pytest.approx(0.75 * 0.76 * 0.24 * 0.5932699921071872)
+    report = check(ex, {"out_o1": "0.760", "dE/dw5": "0.0812"})
+    assert report.verdicts[1].follows_from == ("out_o1",)
+    # The error after the update has no formula (it is the forward pass again): following
+    # the computation is all that is asked.
+    report = check(ex, {"w5+": "0.400", "E_total+": "5.00"})
+    assert report.verdicts[1].follows_from == ("w5+",)
+    assert report.verdicts[1].recomputed is None
+
+
 def test_a_wrong_given_value_spoils_what_comes_after() -> None:
-    report = check(load_example("mazur"), {"w5": "0.41", "net_o1": "1.111837", "w1+": "0.1497807"})
+    claims = {"w5": "0.410", "net_o1": "1.111837", "w1+": "0.1497807"}
+    report = check(load_example("mazur"), claims)
     verdicts = {v.claim.key: v for v in report.verdicts}
     assert report.first_wrong == "w5"
     assert verdicts["net_o1"].follows_from == ("w5",)
@@ -268,11 +329,12 @@ def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, data = run_json(capsys, "hill")
     assert code == 1
     assert set(data) == {
-        "example", "claims_from", "summary", "first_wrong", "claims", "diagnosis", "unexplained"
+        "example", "claims_from", "min_digits", "summary", "first_wrong", "claims", "diagnosis",
+        "unexplained",
     }  # fmt: skip
     assert set(data["claims"][0]) == {
         "name", "written_as", "claimed", "decimals", "exact", "agrees", "how", "status",
-        "follows_from", "last_digit",
+        "follows_from", "does_not_follow_from", "recomputed", "recomputed_from", "last_digit",
     }  # fmt: skip
     [diagnosis] = data["diagnosis"]
     assert set(diagnosis) == {"kind", "mistakes", "reproduces", "misses", "breaks", "values"}
@@ -318,3 +380,132 @@ def test_bad_claims_in_an_example_file(tmp_path: Path, capsys: pytest.CaptureFix
 def test_missing_claims_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "mazur", "no/such/claims.toml"]) == 2
     assert capsys.readouterr().err == "glassnet: error: no/such/claims.toml: no such file\n"
+
+
+# -- too coarse to judge, and claims that used to crash ------------------------------
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "claims.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_coarse_claim_is_not_judged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # dE/dw5 = -0.200 would agree with "0" truncated; 0 says nothing.
+    path = write(tmp_path, '[claims]\nnet_h1 = "0"\nout_h1 = "0.593"\neta = "0.5"\n')
+    code, data = run_json(capsys, "mazur", path)
+    assert code == 1  # not every claim agrees
+    claims = statuses(data)
+    assert claims["net_h1"]["status"] == "too coarse"
+    assert claims["net_h1"]["agrees"] is None and claims["net_h1"]["how"] is None
+    assert claims["out_h1"]["status"] == "agrees"
+    assert claims["eta"]["status"] == "agrees"  # 0.5 is exact: one digit is enough
+    assert data["summary"] == {"claims": 3, "agree": 2, "disagree": 0, "too_coarse": 1}
+    assert data["min_digits"] == 3 and data["first_wrong"] is None
+    assert main(["check", "mazur", path]) == 1
+    out = capsys.readouterr().out
+    assert "3 claims from" in out and "2 agree, 0 disagree, 1 too coarse to judge" in out
+    assert "? net_h1    0        0.378     too coarse to judge (give at least 3 significant" in out
+    assert "Every claim judged agrees; 1 too coarse to judge" in out
+
+
+def test_a_coarse_claim_does_not_stop_the_trail() -> None:
+    # out_o1 = 0.8 is not judged, as if it were not claimed; from out_h1 = 0.6 the forward
+    # pass gives net_o1 = 0.4·0.6 + 0.45·0.596884378 + 0.6 = 1.108597970, out_o1 =
+    # 0.751867637 and E_o1 = ½(0.01 − out_o1)² = 0.275183796 (exactly 0.274811083): 0.2752
+    # follows, 0.300 does not.
+    ex = load_example("mazur")
+    report = check(ex, {"out_h1": "0.600", "out_o1": "0.8", "E_o1": "0.2752"})
+    verdicts = {v.claim.key: v for v in report.verdicts}
+    assert not verdicts["out_o1"].judged
+    assert verdicts["E_o1"].follows_from == ("out_h1",)  # through the unjudged out_o1
+    assert report.n_disagree == 2 and report.n_coarse == 1
+    report = check(ex, {"out_h1": "0.600", "out_o1": "0.8", "E_o1": "0.300"})
+    e_o1 = report.verdicts[2]
+    assert e_o1.status == "wrong" and e_o1.against == ("out_h1",)
+    assert e_o1.recomputed == pytest.approx(0.275183796, abs=1e-9)
+
+
+def test_min_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[claims]\nout_o1 = "0.75"\n')
+    assert main(["check", "mazur", path]) == 1
+    assert main(["check", "mazur", path, "--min-digits", "2"]) == 0
+    path = write(tmp_path, 'min_digits = 2\n[claims]\nout_o1 = "0.75"\n')
+    assert main(["check", "mazur", path]) == 0
+    assert main(["check", "mazur", path, "--min-digits", "3"]) == 1  # the option wins
+    capsys.readouterr()
+    code, data = run_json(capsys, "mazur", path, "--min-digits", "0")
+    assert code == 0 and data["min_digits"] == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "2.5", "true", '"3"'])
+def test_bad_min_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    path = write(tmp_path, f'min_digits = {value}\n[claims]\nout_o1 = "0.751"\n')
+    assert main(["check", "mazur", path]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"glassnet: error: {path}: min_digits: `min_digits` must be a whole")
+
+
+def test_the_issues_example_in_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[claims]\nout_o1 = "0.760"\ndelta_o1 = "5.00"\n')
+    assert main(["check", "mazur", path]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "delta_o1  5.00     0.13850   wrong: does not follow from out_o1 "
+        "(recomputed from the claimed out_o1 it would be 0.1368)"
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ('"1e1000000"', "too coarse"),
+        ('"1.00e1000000"', "first wrong step"),
+        ('"1e-1000000"', "too coarse"),
+        ('"-1.00e-1000000"', "first wrong step"),
+        ('"0.377600000000000000000000000000"', "first wrong step"),  # 31 significant digits
+        ('"0.377500000000000000000000000000"', "agrees"),
+        ('"' + "9" * 400 + '"', "first wrong step"),
+        ("1e308", "too coarse"),
+        ("-1.23e-300", "first wrong step"),
+    ],
+)
+def test_huge_tiny_and_long_claims_are_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, status: str
+) -> None:
+    path = write(tmp_path, f"[claims]\nnet_h1 = {value}\n")
+    code, data = run_json(capsys, "mazur", path)
+    assert code == (0 if status == "agrees" else 1)
+    assert data["claims"][0]["status"] == status
+    assert main(["check", "mazur", path]) == code  # the text report too
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1979-05-27", "expected a number or a string holding one, got a TOML date 1979-05-27"),
+        ("07:32:00", "got a TOML time 07:32:00"),
+        ('"1e99999999999999999999"', "expected a number with an exponent within ±10^15"),
+        ("nan", "expected a finite number, got nan"),
+    ],
+)
+def test_claims_that_used_to_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    path = write(tmp_path, f"[claims]\nnet_h1 = {value}\n")
+    assert main(["check", "mazur", path]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"glassnet: error: {path}: claims.net_h1: ")
+    assert message in line
+
+
+def test_control_characters_in_a_name_are_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[claims]\n"net_\\u0000h1\\u001b[2J" = "0.3775"\n')
+    assert main(["check", "mazur", path]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f'glassnet: error: {path}: claims."net_\\x00h1\\x1b[2J": unknown')
+    assert "\x00" not in line and "\x1b" not in line

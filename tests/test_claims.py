@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
 
 from glassnet.check import check
-from glassnet.claims import Quantities, agreement, at_precision, parse_claims, parse_number
+from glassnet.claims import (
+    Quantities,
+    agreement,
+    at_precision,
+    judged,
+    parse_claims,
+    parse_number,
+)
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.practice import random_example
@@ -63,6 +71,84 @@ def test_not_a_number(value: object) -> None:
 def test_infinite_float() -> None:
     with pytest.raises(ValueError, match="finite"):
         parse_number(float("inf"))
+
+
+def test_a_toml_date_or_time_is_named_as_such() -> None:
+    with pytest.raises(ValueError) as error:
+        parse_number(date(1979, 5, 27))
+    assert str(error.value) == (
+        "expected a number or a string holding one, got a TOML date 1979-05-27"
+    )
+    with pytest.raises(ValueError, match="got a TOML date and time 1979-05-27T07:32:00"):
+        parse_number(datetime(1979, 5, 27, 7, 32))
+    with pytest.raises(ValueError, match="got a TOML time 07:32:00"):
+        parse_number(time(7, 32))
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals"),
+    [("1e1000000", -1000000), ("1e-1000000", 1000000), ("0.3776" + "0" * 30, 34), (10**300, 0)],
+)
+def test_any_exponent_and_length_is_read(value: object, decimals: int) -> None:
+    assert parse_number(value).decimals == decimals
+
+
+@pytest.mark.parametrize("value", ["1e99999999999999999999", "1e-10000000000000000"])
+def test_an_exponent_beyond_reason_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="expected a number with an exponent within ±10\\^15"):
+        parse_number(value)
+
+
+# -- too coarse to judge -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("0.3775", 4),
+        ("0.0120", 3),  # leading zeros do not count, a written trailing zero does
+        ("1200", 4),
+        ("3.5085e-05", 5),
+        ("1e1000000", 1),
+        ("-0.19", 2),
+        ("0", 0),  # a zero has no significant digit
+        ("0.000", 0),
+        ("-0.0", 0),
+    ],
+)
+def test_significant_digits_as_written(text: str, digits: int) -> None:
+    assert parse_number(text).significant == digits
+
+
+@pytest.mark.parametrize(
+    ("exact", "claim", "judge"),
+    [
+        (0.3775, "0", False),  # agrees truncated, says nothing
+        (1.10590596705977, "1", False),
+        (0.5932699921071872, "0.6", False),
+        (-0.2, "0", False),
+        (0.3775, "0.378", True),
+        (0.3775, "0.400", True),  # judged (and wrong)
+        (0.1, "0.1", True),  # exactly the value, as written
+        (0.1, "0.10", True),
+        (0.41000000000000003, "0.41", True),  # 0.1·0.1 + 0.3·0.5 + 0.25 in float64
+        (0.5, "0.5", True),
+        (0.0, "0", True),  # a gradient that is exactly zero
+        (0.0, "0.000", True),
+        (1e-17, "0", True),  # zero up to float64 noise (ABS_TOL)
+        (0.5, "0.4", False),
+        (0.0, "1e-10", False),
+        (float("nan"), "0", False),
+    ],
+)
+def test_judged_with_three_digits_or_exact(exact: float, claim: str, judge: bool) -> None:
+    assert judged(exact, parse_number(claim)) is judge
+
+
+def test_min_digits_is_a_setting() -> None:
+    assert judged(0.3775, parse_number("0.38"), 2)
+    assert not judged(0.3775, parse_number("0.378"), 4)
+    assert judged(0.3775, parse_number("0"), 0)
 
 
 # -- the agreement rule -------------------------------------------------------
@@ -133,11 +219,25 @@ def test_not_finite_never_agrees() -> None:
     assert agreement(float("inf"), parse_number("1e308")) is None
 
 
+def test_huge_and_long_claims_compare_without_error() -> None:
+    assert agreement(0.3775, parse_number("1e1000000")) is None
+    assert agreement(0.3775, parse_number("1e-1000000")) is None
+    # within 1e-15 of zero: float64 noise
+    assert agreement(0.0, parse_number("1e-1000000")) == "rounded and truncated"
+    assert agreement(0.3775, parse_number("0.3776" + "0" * 30)) is None
+    assert agreement(0.3775, parse_number("0.3775" + "0" * 500)) is not None
+    assert agreement(0.3775, parse_number("-" + "9" * 500)) is None
+
+
 def test_at_precision() -> None:
     assert at_precision(0.29102777369359933, 9) == "0.291027774"
     assert at_precision(-0.019049118258278114, 9) == "-0.019049118"
     assert at_precision(1249.0, -2) == "1200"
     assert Decimal(at_precision(3.5e-05, 9)) == Decimal("0.000035000")
+    # Far past float64's digits or far above the value: 40 significant digits, or 0.
+    assert at_precision(0.3775, 1000000) == at_precision(0.3775, 40)
+    assert len(at_precision(0.3775, 1000000)) == len("0.") + 40
+    assert at_precision(0.3775, -1000000) == "0"
 
 
 # -- names --------------------------------------------------------------------
@@ -245,8 +345,8 @@ def test_claims_are_sorted_in_computation_order(mazur: Quantities) -> None:
     [
         ({"w9+": 0.3}, "t.toml: claims.\"w9+\": unknown quantity 'w9+'; did you mean 'w8+'"),
         ({"w5+": "abc"}, "t.toml: claims.\"w5+\": expected a number, got the string 'abc'"),
-        ({"net_h1": True}, "t.toml: claims.net_h1: expected a number, got the boolean true"),
-        ({"net_h1": [1, 2]}, "t.toml: claims.net_h1: expected a number, got a list of 2"),
+        ({"net_h1": True}, "expected a number or a string holding one, got the boolean true"),
+        ({"net_h1": [1, 2]}, "net_h1: expected a number or a string holding one, got a list of 2"),
         ({"out_o1[2]": 0.5}, "about sample 2, but the example has 1 sample"),
         ({"new_w5": "0.3589", "w5+": "0.3589"}, "'w5+' is claimed twice (also as 'new_w5')"),
     ],

@@ -98,21 +98,24 @@ def test_right_and_wrong_answers(terminal: list[Terminal]) -> None:
     t.type("0.3775")  # 0.15·0.05 + 0.2·0.1 + 0.35
     t.expect("right: net_h1 = 0.3775")
     t.expect("[2/56] out_h1 = ")
-    t.type("0.7")  # out_h1 = 1 / (1 + exp(-0.3775)) = 0.593269992…
+    t.type("0.700")  # out_h1 = 1 / (1 + exp(-0.3775)) = 0.593269992…
     said = t.expect("going on with out_h1 = 0.593269992")
-    assert "wrong, not 0.7:" in said
+    assert "wrong, not 0.700:" in said
     assert "out_h1 = 1 / (1 + exp(-net_h1)) = 1 / (1 + exp(-0.3775)) = 0.593269992" in said
     t.expect("[3/56] net_h2 = ")
     t.type("zero point four")
     t.expect("'zero point four' is not a number")
     t.expect("[3/56] net_h2 = ")
-    t.type("0.39")  # 0.3925 truncated to 2 decimals: right at the precision typed
-    t.expect("right to the 2 decimals you typed: net_h2 = 0.3925")
+    t.type("0")  # 0.3925 truncated to 0 decimals, but 0 and 1 must not pass: asked again
+    t.expect("too coarse to judge (give at least 3 significant digits)")
+    t.expect("[3/56] net_h2 = ")
+    t.type("0.392")  # 0.3925 truncated to 3 decimals: right at the precision typed
+    t.expect("right: net_h2 = 0.3925")
     t.expect("[4/56] out_h2 = ")
     t.type("0.5969")  # 0.596884378 rounded
     t.expect("right: out_h2 = 0.596884378")
     t.expect("[5/56] net_o1 = ")
-    t.type("1.2")  # 1.105905967: neither rounded nor truncated
+    t.type("1.20")  # 1.105905967: neither rounded nor truncated
     said = t.expect("going on with net_o1 = 1.10590597")
     assert "net_o1 = w5 · out_h1 + w6 · out_h2 + b2 · 1" in said
     assert "= 0.4 · 0.593269992 + 0.45 · 0.596884378 + 0.6 · 1" in said
@@ -191,14 +194,79 @@ def test_frozen_biases_are_not_asked() -> None:
 def test_a_short_answer_is_right_only_at_its_precision() -> None:
     said: list[str] = []
     answers = iter(["0.4", "q"])  # net_h1 = 0.3775: 0.4 rounded to 1 decimal
-    run_quiz(load_example("mazur"), ask=lambda prompt: next(answers), say=said.append)
+    example = load_example("mazur")
+    run_quiz(example, ask=lambda prompt: next(answers), say=said.append, min_digits=1)
     assert "  right to the 1 decimal you typed: net_h1 = 0.3775" in said
+
+
+def quiz(answers: list[str], **options: object) -> tuple[list[str], object]:
+    said: list[str] = []
+    typed = iter(answers)
+    score = run_quiz(
+        load_example("mazur"),
+        ask=lambda prompt: next(typed),
+        say=said.append,
+        **options,  # type: ignore[arg-type]
+    )
+    return said, score
+
+
+def test_coarse_answers_are_never_right() -> None:
+    # net_h1 = 0.3775 and out_h1 = 0.593269992: 0 and 0.4, 0.6 and 1 all agree at their
+    # precision (truncated or rounded), yet say too little; each is asked again, and only
+    # the answers with 3 digits count: 0.378 (0.3775 rounded), then 0.594 (wrong).
+    coarse = "  too coarse to judge (give at least 3 significant digits)"
+    said, score = quiz(["0", "0.4", "0.378", "0.6", "1", "0.594", "q"])
+    assert said.count(coarse) == 4
+    assert str(score) == "score: 1 of 2 right (54 not asked)"
+    said, score = quiz(["0", "q"], min_digits=0)  # 0 judges everything, as before
+    assert str(score) == "score: 1 of 1 right (55 not asked)"
+
+
+def test_an_exact_answer_needs_no_more_digits() -> None:
+    # Lamsal's hidden net input is 0.1 · 0.1 + 0.3 · 0.5 + 0.25 = 0.41 (float64
+    # 0.41000000000000003): typed as 0.41 it is the exact value, and right.
+    said: list[str] = []
+    answers = iter(["0.41", "q"])
+    score = run_quiz(load_example("lamsal"), ask=lambda prompt: next(answers), say=said.append)
+    assert str(score) == "score: 1 of 1 right (55 not asked)"
+    assert "  right: net_h1 = 0.41" in said
+
+
+@pytest.mark.parametrize(
+    ("answer", "score"),
+    [
+        ("1e1000000", "0 of 0 right (56 not asked)"),  # one digit: too coarse, asked again
+        ("1.00e1000000", "0 of 1 right (55 not asked)"),
+        ("-1.00e-1000000", "0 of 1 right (55 not asked)"),
+        ("9" * 500, "0 of 1 right (55 not asked)"),
+        ("0.3775" + "0" * 500, "1 of 1 right (55 not asked)"),
+    ],
+)
+def test_huge_tiny_and_long_answers_are_judged(answer: str, score: str) -> None:
+    _, result = quiz([answer, "q"])
+    assert str(result) == f"score: {score}"
+
+
+def test_an_answer_beyond_any_exponent_is_not_a_number() -> None:
+    said, _ = quiz(["1e99999999999999999999", "q"])
+    assert any("is not a number: expected a number with an exponent within" in s for s in said)
+
+
+def test_a_negative_seed_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from glassnet.cli import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(["quiz", "--seed", "-5"])
+    assert exit.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == "glassnet quiz: error: argument --seed: must be >= 0, got -5"
 
 
 def test_the_after_update_values_have_no_formula() -> None:
     example = load_example("mazur")
     steps = questions(explain_example(example))
-    answers = iter(["?"] * (len(steps) - 3) + ["0.5", "?", "?"])
+    answers = iter(["?"] * (len(steps) - 3) + ["0.500", "?", "?"])
     said: list[str] = []
     run_quiz(example, ask=lambda prompt: next(answers), say=said.append)
     assert any(

@@ -133,3 +133,21 @@ def test_progress_bar_keeps_its_own_control_sequences_but_escapes_messages():
     progress.message("class \x1b]0;pwned\x07")
     progress.close()
     assert "class \\x1b]0;pwned\\x07" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("net_h1", "net_h1"),
+        ("net_\x00h1", "net_\\x00h1"),
+        ("\x1b[2J", "\\x1b[2J"),  # clear screen: shown, not obeyed
+        ("a\rb", "a\\x0db"),  # a carriage return would overwrite the start of the line
+        ("\x7f", "\\u007f"),
+        ("\x85\x9b", "\\u0085\\u009b"),  # C1: next line, control sequence introducer
+        ("line\nnext\tcell", "line\nnext\tcell"),  # newline and tab stay
+        ("δ_o1 ∂E/∂w5 η 日本 \u00a0", "δ_o1 ∂E/∂w5 η 日本 \u00a0"),  # printable Unicode stays
+        ("back\\slash", "back\\slash"),
+    ],
+)
+def test_printable(text: str, shown: str) -> None:
+    assert printable(text) == shown

@@ -5,11 +5,21 @@ engine computes and returns a ``Report``:
 
 - **Verdicts**, in computation order. A claim agrees when the exact value,
   rounded or truncated to the decimals the claim was written with, equals it.
+  A claim with fewer than ``min_digits`` significant digits (3) that is not the
+  exact value as written is *too coarse to judge* (``glassnet.claims.judged``):
+  neither right nor wrong, and left out of everything below.
 - **The first wrong step**: the first claim that disagrees. A later
   disagreement *follows from* an earlier one when it is computed from it, directly
   or through quantities that were not claimed or that disagree too; a claimed
   value that agrees stops the trail, since the error evidently did not pass
   through it. A disagreement that follows from none is a new wrong step.
+- **Consistency**: a disagreement that would follow is also recomputed from its
+  *claimed* parents, through the formula the explanation shows
+  (``glassnet.claims.recompute``); when no value within the parents' written
+  precision gives the claim at its own, it does not follow from them: it is a
+  new wrong step. When a parent on the way is not claimed (its wrong value is
+  unknown) or the quantity has no formula (values after the update, ``NAME@N``),
+  following the computation is all that is asked.
 - **Diagnosis**: every mistake of the ``catalogue`` (a switch of the one
   engine, ``glassnet.engine.Variant``) is tried on the example; a mistake that
   reproduces every disagreeing claim at its precision, without changing any claim
@@ -28,10 +38,23 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
-from glassnet.claims import Claim, Quantities, agreement, parse_claims
+from glassnet.claims import (
+    ABS_TOL,
+    CONTEXT,
+    MIN_DIGITS,
+    REL_TOL,
+    Claim,
+    Quantities,
+    Written,
+    agreement,
+    interval,
+    judged,
+    parse_claims,
+)
+from glassnet.claims.recompute import NotRecomputableError, Recomputed, recompute
 from glassnet.engine import EXACT, Variant
 from glassnet.errors import GlassnetError, TrainingDivergedError
 
@@ -40,6 +63,8 @@ if TYPE_CHECKING:
 
 #: The decimals mistake 7 rounds intermediate values to.
 ROUNDING_DECIMALS = (2, 3, 4, 5, 6)
+#: The status of a claim with too few digits to be judged.
+TOO_COARSE = "too coarse"
 
 
 # -- the catalogue of mistakes ------------------------------------------------
@@ -157,8 +182,12 @@ def combine(first: Mistake, second: Mistake) -> Variant | None:
 class Verdict:
     """One claim against the exact value.
 
-    ``status`` is ``agrees``, ``first wrong step``, ``wrong`` (a new wrong step that
-    follows from no earlier disagreement) or ``follows`` (from ``follows_from``).
+    ``status`` is ``agrees``, ``too coarse`` (not judged), ``first wrong step``,
+    ``wrong`` (a new wrong step that follows from no earlier disagreement) or
+    ``follows`` (from ``follows_from``). A new wrong step that the computation
+    would carry from earlier disagreements, but that does not follow from its
+    claimed parents, has ``recomputed``: its value from the claimed parents
+    ``recomputed_from``, of which ``against`` disagree.
     """
 
     claim: Claim
@@ -166,24 +195,39 @@ class Verdict:
     how: str | None
     status: str = "agrees"
     follows_from: tuple[str, ...] = ()
+    recomputed: float | None = None
+    recomputed_from: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
+
+    @property
+    def judged(self) -> bool:
+        """Whether the claim has the digits to be judged (``glassnet.claims.judged``)."""
+        return self.status != TOO_COARSE
 
     @property
     def agrees(self) -> bool:
         return self.how is not None
 
     @property
+    def disagrees(self) -> bool:
+        return self.judged and self.how is None
+
+    @property
     def last_digit(self) -> bool:
         """Whether the claim is one unit off in its last digit (rounded intermediate values?)."""
-        if self.agrees or not math.isfinite(self.exact):
-            return False
         written = self.claim.number
+        if not self.disagrees or not math.isfinite(self.exact) or written.decimals < 0:
+            return False
         exact = Decimal(self.exact)
-        low = exact.quantize(written.unit, rounding="ROUND_DOWN") if written.decimals >= 0 else None
-        nearest = exact.quantize(written.unit) if written.decimals >= 0 else None
-        return any(
-            value is not None and abs(value - written.value) == written.unit
-            for value in (low, nearest)
-        )
+        with localcontext(CONTEXT) as context:
+            # Enough digits for the quantization; a claim finer than a float64's exact
+            # expansion (about 1100 decimals) cannot be one unit off it.
+            context.prec = max(exact.adjusted(), 0) + written.decimals + 2
+            if context.prec > 1200:
+                return False
+            low = exact.quantize(written.unit, rounding="ROUND_DOWN")
+            nearest = exact.quantize(written.unit)
+            return any(abs(value - written.value) == written.unit for value in (low, nearest))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,10 +236,13 @@ class Verdict:
             "claimed": self.claim.number.text,
             "decimals": self.claim.number.decimals,
             "exact": self.exact,
-            "agrees": self.agrees,
+            "agrees": self.agrees if self.judged else None,
             "how": self.how,
             "status": self.status,
             "follows_from": list(self.follows_from),
+            "does_not_follow_from": list(self.against),
+            "recomputed": self.recomputed,
+            "recomputed_from": list(self.recomputed_from),
             "last_digit": self.last_digit,
         }
 
@@ -247,20 +294,30 @@ class Report:
     source: str
     verdicts: list[Verdict]
     diagnoses: list[Diagnosis]
+    min_digits: int = MIN_DIGITS
+
+    @property
+    def n_agree(self) -> int:
+        return sum(v.agrees for v in self.verdicts)
 
     @property
     def n_disagree(self) -> int:
-        return sum(not v.agrees for v in self.verdicts)
+        return sum(v.disagrees for v in self.verdicts)
+
+    @property
+    def n_coarse(self) -> int:
+        """Claims with too few digits to be judged."""
+        return sum(not v.judged for v in self.verdicts)
 
     @property
     def first_wrong(self) -> str | None:
-        return next((v.claim.key for v in self.verdicts if not v.agrees), None)
+        return next((v.claim.key for v in self.verdicts if v.disagrees), None)
 
     @property
     def unexplained(self) -> list[str]:
         """Disagreeing claims that no reported diagnosis reproduces."""
         explained = {key for d in self.diagnoses for key in d.reproduces}
-        return [v.claim.key for v in self.verdicts if not v.agrees and v.claim.key not in explained]
+        return [v.claim.key for v in self.verdicts if v.disagrees and v.claim.key not in explained]
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data; see ``docs/check.md`` for the schema."""
@@ -268,10 +325,12 @@ class Report:
         return {
             "example": {"title": ex.title, "source": ex.source, "path": ex.path},
             "claims_from": self.source,
+            "min_digits": self.min_digits,
             "summary": {
                 "claims": len(self.verdicts),
-                "agree": len(self.verdicts) - self.n_disagree,
+                "agree": self.n_agree,
                 "disagree": self.n_disagree,
+                "too_coarse": self.n_coarse,
             },
             "first_wrong": self.first_wrong,
             "claims": [v.to_dict() for v in self.verdicts],
@@ -284,11 +343,16 @@ class Report:
 
 
 def check(
-    example: Example, claims: dict[str, Any] | None = None, *, source: str | None = None
+    example: Example,
+    claims: dict[str, Any] | None = None,
+    *,
+    source: str | None = None,
+    min_digits: int = MIN_DIGITS,
 ) -> Report:
     """Check ``claims`` (a ``[claims]`` table, by default the example's own) against the engine.
 
-    ``source`` names where the claims come from, for error messages.
+    ``source`` names where the claims come from, for error messages; a claim with
+    fewer than ``min_digits`` significant digits is judged only if it is exact.
     """
     table = example.claims if claims is None else claims
     source = source or example.path or "<claims>"
@@ -304,26 +368,120 @@ def check(
         exact = quantities.values(keys)
     except TrainingDivergedError as error:
         raise GlassnetError(f"cannot compute the claimed training figures: {error}") from None
-    verdicts = [Verdict(c, exact[c.key], agreement(exact[c.key], c.number)) for c in parsed]
-    _trace_consequences(verdicts, quantities.parents(quantities.step_levels(keys)))
-    return Report(example, source, verdicts, diagnose(quantities, verdicts))
+    verdicts = [_verdict(c, exact[c.key], min_digits) for c in parsed]
+    _Trail(quantities, verdicts).mark()
+    return Report(example, source, verdicts, diagnose(quantities, verdicts), min_digits)
 
 
-def _trace_consequences(verdicts: list[Verdict], parents: dict[str, set[str]]) -> None:
-    """Mark the first wrong step, new wrong steps, and what follows from which."""
-    agreeing = {v.claim.key for v in verdicts if v.agrees}
-    roots: set[str] = set()
-    for verdict in verdicts:
-        if verdict.agrees:
-            continue
-        key = verdict.claim.key
-        upstream = _upstream(key, parents, agreeing)
-        found = tuple(v.claim.key for v in verdicts if v.claim.key in upstream & roots)
-        if found:
-            verdict.status, verdict.follows_from = "follows", found
-        else:
+def _verdict(claim: Claim, exact: float, min_digits: int) -> Verdict:
+    if not judged(exact, claim.number, min_digits):
+        return Verdict(claim, exact, None, TOO_COARSE)
+    return Verdict(claim, exact, agreement(exact, claim.number))
+
+
+class _Trail:
+    """Marks the first wrong step, new wrong steps, and what follows from which."""
+
+    def __init__(self, quantities: Quantities, verdicts: list[Verdict]):
+        self.quantities = quantities
+        self.verdicts = [v for v in verdicts if v.judged]
+        keys = [v.claim.key for v in verdicts]
+        self.parents = quantities.parents(quantities.step_levels(keys))
+        self.agreeing = {v.claim.key for v in self.verdicts if v.agrees}
+        self.wrong = {v.claim.key for v in self.verdicts if not v.agrees}
+        self.claimed = {v.claim.key: v.claim.number for v in self.verdicts}
+        self._tainted: dict[str, bool] = {}
+
+    def mark(self) -> None:
+        roots: set[str] = set()
+        for verdict in self.verdicts:
+            if verdict.agrees:
+                continue
+            key = verdict.claim.key
+            upstream = _upstream(key, self.parents, self.agreeing)
+            found = tuple(v.claim.key for v in self.verdicts if v.claim.key in upstream & roots)
+            recomputed = self.inconsistent(verdict) if found else None
+            if found and recomputed is None:
+                verdict.status, verdict.follows_from = "follows", found
+                continue
             verdict.status = "wrong" if roots else "first wrong step"
             roots.add(key)
+            if recomputed is not None:
+                order = {v.claim.key: k for k, v in enumerate(self.verdicts)}
+                used = sorted(recomputed.claimed, key=order.__getitem__)
+                verdict.recomputed, verdict.recomputed_from = recomputed.value, tuple(used)
+                verdict.against = tuple(k for k in used if k in self.wrong)
+
+    def inconsistent(self, verdict: Verdict) -> Recomputed | None:
+        """The claim recomputed from its claimed parents, when it does not follow from them.
+
+        Unclaimed quantities on the way from a disagreement are recomputed too
+        (δ_o1 from a claimed out_o1 through ∂E/∂out_o1 and ∂out_o1/∂net_o1).
+        ``None`` when the claim follows, or when that cannot be told: no formula
+        somewhere on the way (its wrong value is unknown).
+        """
+        key = verdict.claim.key
+        values = {k: float(w.value) for k, w in self.claimed.items() if k != key}
+        try:
+            centre = self.derive(key, values, {})
+        except NotRecomputableError:
+            return None
+        if not centre.claimed & self.wrong:
+            return None
+        if not math.isfinite(centre.value):
+            return centre
+        # The parents are known only to their written precision: the claim follows when
+        # some values within it give the claim at its own (to first order, one at a time).
+        low = high = Decimal(centre.value)
+        for parent in centre.claimed:
+            for end in interval(self.claimed[parent]):
+                moved = self.derive(key, {**values, parent: float(end)}, {}).value
+                if math.isfinite(moved):
+                    change = Decimal(moved) - Decimal(centre.value)
+                    low += min(change, Decimal(0))
+                    high += max(change, Decimal(0))
+        return None if _overlaps(low, high, verdict.claim.number) else centre
+
+    def derive(self, key: str, values: dict[str, float], done: dict[str, Recomputed]) -> Recomputed:
+        """``key`` from the claimed ``values``, and unclaimed parents downstream of a
+        disagreement recomputed the same way (``done`` keeps those already recomputed
+        from these ``values``); ``NotRecomputableError`` if one cannot be."""
+        if key in done:
+            return done[key]
+        if key not in self.quantities.index:
+            raise NotRecomputableError(f"{key!r} has no formula")
+        step = self.quantities.steps[self.quantities.index[key]]
+        inputs = self.quantities.layout.inputs
+        result = recompute(step, values, inputs)
+        tainted = {k for k in result.exact if self.tainted(k)}
+        if tainted:
+            filled, claimed = dict(values), set(result.claimed)
+            for parent in tainted:
+                derived = self.derive(parent, values, done)
+                filled[parent] = derived.value
+                claimed |= derived.claimed
+            again = recompute(step, filled, inputs)
+            result = Recomputed(again.value, frozenset(claimed), again.exact)
+        done[key] = result
+        return result
+
+    def tainted(self, key: str) -> bool:
+        """Whether a disagreement reaches ``key`` without passing through an agreeing claim."""
+        if key not in self._tainted:
+            self._tainted[key] = False  # the graph has no cycles; this only guards the recursion
+            self._tainted[key] = any(
+                parent not in self.agreeing and (parent in self.wrong or self.tainted(parent))
+                for parent in self.parents.get(key, ())
+            )
+        return self._tainted[key]
+
+
+def _overlaps(low: Decimal, high: Decimal, written: Written) -> bool:
+    """Whether some value in ``[low, high]`` agrees with the claim (with the float64 slack)."""
+    start, end = interval(written)
+    with localcontext(CONTEXT):
+        slack = max(abs(low), abs(high), abs(written.value)) * REL_TOL + ABS_TOL
+        return low <= end + slack and high >= start - slack
 
 
 def _upstream(key: str, parents: dict[str, set[str]], agreeing: set[str]) -> set[str]:
@@ -345,7 +503,7 @@ def _upstream(key: str, parents: dict[str, set[str]], agreeing: set[str]) -> set
 
 def diagnose(quantities: Quantities, verdicts: list[Verdict]) -> list[Diagnosis]:
     """The catalogue's mistakes that best account for the disagreeing claims (see module doc)."""
-    if all(v.agrees for v in verdicts):
+    if not any(v.disagrees for v in verdicts):
         return []
     trial = _Trial(quantities, verdicts)
     singles = [trial.run((m,), m.variant) for m in catalogue(quantities.example)]
@@ -377,11 +535,11 @@ class _Trial:
 
     def __init__(self, quantities: Quantities, verdicts: list[Verdict]):
         self.quantities = quantities
-        self.verdicts = verdicts
+        self.verdicts = [v for v in verdicts if v.judged]
         index = quantities.index
-        self.step_keys = [v.claim.key for v in verdicts if v.claim.key in index]
-        self.trained_keys = [v.claim.key for v in verdicts if v.claim.key not in index]
-        self.wrong_steps = [v for v in verdicts if not v.agrees and v.claim.key in index]
+        self.step_keys = [v.claim.key for v in self.verdicts if v.claim.key in index]
+        self.trained_keys = [v.claim.key for v in self.verdicts if v.claim.key not in index]
+        self.wrong_steps = [v for v in self.verdicts if v.disagrees and v.claim.key in index]
 
     def run(
         self, mistakes: tuple[Mistake, ...], variant: Variant, *, pair: bool = False

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 class Expr:
     """A node of a formula."""
@@ -125,3 +127,47 @@ class Hadamard(Expr):
 ONE = Num(1.0)
 TWO = Num(2.0)
 HALF = Num(0.5)
+
+
+#: The functions ``evaluate`` knows, as the engine computes them (NumPy, float64).
+FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh}
+
+
+def evaluate(expr: Expr) -> float:
+    """The value of a formula whose leaves are numbers (the explanation's ``numbers`` tree).
+
+    Float64 arithmetic as the engine does it: ``exp`` past the float range is
+    ``inf``, ``log`` of a negative number ``nan``; ``Cond`` takes ``then`` when
+    ``test > 0``. ``ValueError`` for a leaf that is not a number.
+
+    >>> evaluate(Mul((HALF, Pow(Group(Sub(Num(0.01), Num(0.75))), 2))))
+    0.2738
+    """
+    with np.errstate(all="ignore"):
+        return float(_value(expr))
+
+
+def _value(e: Expr) -> np.float64:
+    if isinstance(e, Num):
+        return np.float64(e.value)
+    if isinstance(e, Group):
+        return _value(e.body)
+    if isinstance(e, Add):
+        return np.sum([_value(t) for t in e.terms], dtype=np.float64)
+    if isinstance(e, Mul):
+        return np.prod([_value(f) for f in e.factors], dtype=np.float64)
+    if isinstance(e, Sub):
+        return _value(e.left) - _value(e.right)
+    if isinstance(e, Div):
+        return _value(e.top) / _value(e.bottom)
+    if isinstance(e, Neg):
+        return -_value(e.arg)
+    if isinstance(e, Pow):
+        return _value(e.base) ** e.exponent
+    if isinstance(e, Cond):
+        return _value(e.then) if _value(e.test) > 0 else _value(e.otherwise)
+    if isinstance(e, Call) and e.name in FUNCTIONS and len(e.args) == 1:
+        return np.float64(FUNCTIONS[e.name](_value(e.args[0])))
+    if isinstance(e, Call) and e.name == "max" and len(e.args) == 2:
+        return np.maximum(_value(e.args[0]), _value(e.args[1]))
+    raise ValueError(f"cannot evaluate {e!r}")

@@ -2,8 +2,11 @@
 
 An answer is right when it agrees with the exact value at the precision it was
 typed with, by the rule of ``glassnet check`` (``glassnet.claims.agreement``):
-``0.59`` and ``0.5933`` are both right for 0.593269992. A wrong answer gets the
-formula with the numbers filled in, and the quiz goes on with the exact value.
+``0.593`` and ``0.5933`` are both right for 0.593269992. An answer with fewer
+than ``min_digits`` significant digits (3) is too coarse to judge, unless it is
+the exact value (``0.5`` for η = 0.5): the quiz says so and asks again, so
+typing ``0`` and ``1`` never scores. A wrong answer gets the formula with the
+numbers filled in, and the quiz goes on with the exact value.
 ``q`` (or end of input) stops, ``?`` shows the answer, and the score is printed.
 
 ``run_quiz`` talks through two functions, ``ask(prompt) -> str`` (raising
@@ -18,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet.claims import agreement, parse_number
+from glassnet.claims import MIN_DIGITS, agreement, judged, parse_number
 from glassnet.errors import GlassnetError
 from glassnet.example import Example
 from glassnet.explanation import Explanation, Step, explain_example
 from glassnet.render.text import TextFormatter, format_number, render_given, render_step
+from glassnet.terminal import printable
 
 QUIT = ("q", "quit", "exit")
 SHOW = ("?", "show")
@@ -74,8 +78,13 @@ def run_quiz(
     ask: Callable[[str], str] = input,
     say: Callable[[str], None] = print,
     digits: int = 9,
+    min_digits: int = MIN_DIGITS,
 ) -> Score:
-    """Ask for each value of ``example``'s update in turn; the score."""
+    """Ask for each value of ``example``'s update in turn; the score.
+
+    An answer with fewer than ``min_digits`` significant digits that is not exact
+    is not judged: the question is asked again.
+    """
     explanation = explain_example(example)
     fmt = TextFormatter(digits)
     steps = questions(explanation)
@@ -92,29 +101,35 @@ def run_quiz(
         if section is not current:
             current = section
             say(f"\n== {section.title} ==" + (f"\n{section.intro}" if section.intro else ""))
-        answer = _ask(ask, say, f"[{number}/{len(steps)}] {fmt(step.lhs)} = ")
+        value = float(step.value)
+        answer = _ask(ask, say, f"[{number}/{len(steps)}] {fmt(step.lhs)} = ", value, min_digits)
         if answer is None:
             break
         score.remaining -= 1
-        value = float(step.value)
         if answer == "?":
             score.shown += 1
             say("\n".join(render_step(step, fmt, "  ")))
         elif agreement(value, parse_number(answer)) is not None:
             score.right += 1
-            note = _precision_note(answer)
+            note = _precision_note(answer, value)
             say(f"  right{note}: {fmt(step.lhs)} = {format_number(value, digits)}")
         else:
             score.wrong += 1
-            say(f"  wrong, not {answer}:")
+            say(f"  wrong, not {_short(answer)}:")
             say("\n".join(_working(step, fmt)))
             say(f"  going on with {fmt(step.lhs)} = {format_number(value, digits)}")
     say(f"\n{score}")
     return score
 
 
-def _ask(ask: Callable[[str], str], say: Callable[[str], None], prompt: str) -> str | None:
-    """A number as typed, ``"?"``, or ``None`` to stop; asks again after anything else."""
+def _ask(
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+    prompt: str,
+    value: float,
+    min_digits: int,
+) -> str | None:
+    """A number precise enough to judge, ``"?"``, or ``None`` to stop; asks again otherwise."""
     while True:
         try:
             text = ask(prompt).strip()
@@ -128,18 +143,35 @@ def _ask(ask: Callable[[str], str], say: Callable[[str], None], prompt: str) -> 
         if not text:
             continue
         try:
-            parse_number(text)
-        except ValueError:
-            say(f"  {text!r} is not a number (? shows the answer, q stops)")
+            written = parse_number(text)
+        except ValueError as error:
+            why = "" if str(error).startswith("expected a number, got") else f": {error}"
+            say(f"  {_quoted(text)} is not a number{why} (? shows the answer, q stops)")
+            continue
+        if not judged(value, written, min_digits):
+            say(f"  too coarse to judge (give at least {min_digits} significant digits)")
             continue
         return text
 
 
-def _precision_note(answer: str) -> str:
-    """A reminder when an answer was right only because it was short."""
+def _quoted(text: str) -> str:
+    """``text`` quoted for the terminal (``repr``), shortened in the middle when long."""
+    return printable(repr(_shortened(text)))
+
+
+def _short(text: str) -> str:
+    """``text`` for the terminal, shortened in the middle when long."""
+    return printable(_shortened(text))
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:18]}…{text[-18:]}"
+
+
+def _precision_note(answer: str, value: float) -> str:
+    """A reminder when an answer was right only because it was short (``--min-digits`` < 3)."""
     written = parse_number(answer)
-    significant = len(written.value.as_tuple().digits) - (written.value == 0)
-    if significant >= 3:
+    if written.significant >= 3 or written.exactly(value):
         return ""
     places = written.decimals
     return f" to the {places} decimal{'s' if places != 1 else ''} you typed"

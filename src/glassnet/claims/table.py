@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from glassnet.claims.written import Written, parse_number
 from glassnet.errors import GlassnetError
+from glassnet.terminal import printable
 
 if TYPE_CHECKING:
     from glassnet.claims.quantities import Quantities
@@ -60,4 +61,10 @@ def parse_claims(table: dict[str, Any], quantities: Quantities, *, source: str) 
 
 
 def _toml_key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{name}"'
+    """``name`` as a TOML key, quoted when it must be, on one line with control characters
+    escaped."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return name
+    for char, escape in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t")):
+        name = name.replace(char, escape)
+    return f'"{printable(name)}"'

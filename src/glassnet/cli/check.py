@@ -1,7 +1,8 @@
 """``glassnet check``: compare claimed values with the exact ones, find the first wrong step.
 
-Exit status 0 when every claim agrees, 1 when some disagree, 2 for an error
-(an unknown name, a value that is not a number, a file that cannot be read).
+Exit status 0 when every claim agrees, 1 when some disagree or are too coarse
+to judge, 2 for an error (an unknown name, a value that is not a number, a file
+that cannot be read).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from glassnet.check import Diagnosis, Report, Verdict, check
-from glassnet.claims import at_precision
+from glassnet.claims import MIN_DIGITS, Written, at_precision
+from glassnet.cli.arguments import nonnegative_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
+from glassnet.terminal import printable
 from glassnet.tomlfile import read_toml
 
 WIDTH = 100
@@ -31,8 +34,9 @@ def add_parser(subparsers: Any) -> None:
         description=(
             "Compare each claimed value of an example with the exact one, at the precision the "
             "claim was written with; single out the first wrong step, show what follows from it, "
-            "and try a catalogue of known mistakes that would reproduce the claims. "
-            "Exit status: 0 every claim agrees, 1 some disagree, 2 error."
+            "and try a catalogue of known mistakes that would reproduce the claims. A claim with "
+            "fewer than 3 significant digits is judged only if it is exact. "
+            "Exit status: 0 every claim agrees, 1 some disagree or are too coarse, 2 error."
         ),
     )
     parser.add_argument("example", help="a built-in example name or a path to a .toml file")
@@ -42,34 +46,59 @@ def add_parser(subparsers: Any) -> None:
         help="a TOML file with a [claims] table (default: the example's own [claims])",
     )
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--min-digits",
+        type=nonnegative_int,
+        metavar="N",
+        help=f"significant digits a claim needs to be judged, unless it is exact (default: the "
+        f"claims file's min_digits, else {MIN_DIGITS}; 0 judges every claim)",
+    )
     parser.set_defaults(run=run)
 
 
-def read_claims(path: str) -> dict[str, Any]:
-    """The ``[claims]`` table of a claims file."""
+def read_claims(path: str) -> tuple[dict[str, Any], int | None]:
+    """The ``[claims]`` table of a claims file, and its ``min_digits`` if it sets one."""
     data = read_toml(path)
-    extra = sorted(set(data) - {"claims"})
+    extra = sorted(set(data) - {"claims", "min_digits"})
     if extra:
         raise GlassnetError(
-            f"unknown key {extra[0]!r}: a claims file holds one [claims] table", source=path
+            f"unknown key {printable(repr(extra[0]))}: a claims file holds one [claims] table "
+            "(and optionally min_digits = N)",
+            source=path,
         )
     claims = data.get("claims")
     if not isinstance(claims, dict):
         raise GlassnetError("expected a [claims] table", source=path, field="claims")
-    return claims
+    min_digits = data.get("min_digits")
+    if min_digits is not None and (
+        isinstance(min_digits, bool) or not isinstance(min_digits, int) or min_digits < 0
+    ):
+        raise GlassnetError(
+            f"`min_digits` must be a whole number >= 0, got {printable(repr(min_digits))}",
+            source=path,
+            field="min_digits",
+        )
+    return claims, min_digits
 
 
 def run(args: argparse.Namespace) -> int:
     example = load_example(args.example)
+    min_digits = args.min_digits
     if args.claims:
-        report = check(example, read_claims(args.claims), source=args.claims)
+        claims, in_file = read_claims(args.claims)
+        min_digits = in_file if min_digits is None else min_digits
+        report = check(example, claims, source=args.claims, min_digits=_or_default(min_digits))
     else:
-        report = check(example)
+        report = check(example, min_digits=_or_default(min_digits))
     if args.format == "json":
         print(json.dumps(_finite(report.to_dict()), indent=2, ensure_ascii=False))
     else:
         print(render_text(report), end="")
-    return 1 if report.n_disagree else 0
+    return 1 if report.n_disagree or report.n_coarse else 0
+
+
+def _or_default(min_digits: int | None) -> int:
+    return MIN_DIGITS if min_digits is None else min_digits
 
 
 def _finite(data: Any) -> Any:
@@ -93,46 +122,67 @@ def render_text(report: Report) -> str:
     heading = " — ".join(x for x in (ex.title, ex.source) if x)
     if heading:
         lines.append(heading)
-    n, bad = len(report.verdicts), report.n_disagree
-    lines.append(
-        f"{n} claim{'s' if n != 1 else ''} from {report.source}: {n - bad} agree, {bad} disagree"
-    )
+    n, bad, coarse = len(report.verdicts), report.n_disagree, report.n_coarse
+    counts = f"{n - bad - coarse} agree, {bad} disagree"
+    if coarse:
+        counts += f", {coarse} too coarse to judge"
+    lines.append(f"{n} claim{'s' if n != 1 else ''} from {report.source}: {counts}")
     lines.append("")
-    name_width = max(len("quantity"), *(len(v.claim.key) for v in report.verdicts))
-    claim_width = max(len("claimed"), *(len(v.claim.number.text) for v in report.verdicts))
+    keys = [printable(v.claim.key) for v in report.verdicts]
+    texts = [_claimed(v.claim.number) for v in report.verdicts]
+    name_width = max(len("quantity"), *(len(k) for k in keys))
+    claim_width = max(len("claimed"), *(len(t) for t in texts))
     exact_width = max(max(len(show_exact(v)) for v in report.verdicts), 5)
     lines.append(f"    {'quantity':<{name_width}}  {'claimed':<{claim_width}}  exact")
-    for v in report.verdicts:
-        mark = "  " if v.agrees else "✗ "
+    for v, key, text in zip(report.verdicts, keys, texts, strict=True):
+        mark = "  " if v.agrees else "✗ " if v.disagrees else "? "
         lines.append(
-            f"  {mark}{v.claim.key:<{name_width}}  {v.claim.number.text:<{claim_width}}  "
-            f"{show_exact(v):<{exact_width}}  {status_text(v)}".rstrip()
+            f"  {mark}{key:<{name_width}}  {text:<{claim_width}}  "
+            f"{show_exact(v):<{exact_width}}  {status_text(v, report.min_digits)}".rstrip()
         )
     lines += ["", *diagnosis_text(report)]
     return "\n".join(lines) + "\n"
 
 
+def _claimed(written: Written) -> str:
+    """The claim as written, shortened in the middle past 40 characters."""
+    text = written.text
+    return text if len(text) <= 40 else f"{text[:18]}…{text[-18:]}"
+
+
 def show_exact(v: Verdict) -> str:
     """The exact value, three digits past the claim's precision (as far as float64 carries)."""
-    written = v.claim.number
-    if not math.isfinite(v.exact):
-        return str(v.exact)
+    return shown(v.exact, v.claim.number)
+
+
+def shown(value: float, written: Written) -> str:
+    """``value`` to three digits past ``written``'s precision (as far as float64 carries)."""
+    if not math.isfinite(value):
+        return str(value)
     if "e" in written.text.lower():
         mantissa = written.text.lower().split("e")[0]
         digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
-        return f"{v.exact:.{min(digits + 3, FLOAT_DIGITS - 1)}e}"
-    exponent = Decimal(repr(v.exact)).as_tuple().exponent
+        return f"{value:.{min(digits + 3, FLOAT_DIGITS - 1)}e}"
+    exponent = Decimal(repr(value)).as_tuple().exponent
     assert isinstance(exponent, int)
-    return at_precision(v.exact, max(min(written.decimals + 3, -exponent), 0))
+    return at_precision(value, max(min(written.decimals + 3, -exponent), 0))
 
 
-def status_text(v: Verdict) -> str:
+def status_text(v: Verdict, min_digits: int = MIN_DIGITS) -> str:
+    if not v.judged:
+        return f"too coarse to judge (give at least {min_digits} significant digits)"
     if v.agrees:
         return "agrees" if v.how and "rounded" in v.how else f"agrees ({v.how})"
-    text = {
-        "first wrong step": "FIRST WRONG STEP",
-        "wrong": "wrong: does not follow from an earlier disagreement",
-    }.get(v.status, f"follows from {', '.join(v.follows_from)}")
+    if v.recomputed is not None:
+        parents = ", ".join(v.recomputed_from)
+        value = shown(v.recomputed, v.claim.number)
+        text = f"wrong: does not follow from {', '.join(v.against)} "
+        text += f"(recomputed from the claimed {parents} it would be {value})"
+    else:
+        text = {
+            "first wrong step": "FIRST WRONG STEP",
+            "wrong": "wrong: does not follow from an earlier disagreement",
+        }.get(v.status, f"follows from {', '.join(v.follows_from)}")
     if v.last_digit:
         text += " (one unit off in the last digit)"
     return text
@@ -140,6 +190,11 @@ def status_text(v: Verdict) -> str:
 
 def diagnosis_text(report: Report) -> list[str]:
     bad = report.n_disagree
+    if not bad and report.n_coarse:
+        return [
+            f"Every claim judged agrees; {report.n_coarse} too coarse to judge "
+            f"(give at least {report.min_digits} significant digits, or the exact value)."
+        ]
     if not bad:
         return ["Every claim agrees at the precision it was written with."]
     lines = ["Diagnosis (the catalogue of known mistakes: docs/check.md)"]

@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from glassnet.activations import ACTIVATIONS
-from glassnet.cli.arguments import positive_int
+from glassnet.claims import MIN_DIGITS
+from glassnet.cli.arguments import nonnegative_int, positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.losses import LOSSES
@@ -23,7 +24,8 @@ def add_parser(subparsers: Any) -> None:
         help="practice: type each value of an update, get the formula when it is wrong",
         description=(
             "Ask for every value of one update in computation order. Answers count at the "
-            "precision you type them; a wrong one gets the formula with the numbers filled in. "
+            "precision you type them, with at least 3 significant digits unless exact; a wrong "
+            "one gets the formula with the numbers filled in. "
             "? shows an answer, q or Ctrl-D stops and prints the score."
         ),
     )
@@ -31,7 +33,9 @@ def add_parser(subparsers: Any) -> None:
         "example", nargs="?", help="a built-in example name or a path to a .toml file"
     )
     practice = parser.add_argument_group("a fresh random example instead (--seed)")
-    practice.add_argument("--seed", type=int, help="make a random example from this seed")
+    practice.add_argument(
+        "--seed", type=nonnegative_int, help="make a random example from this seed (>= 0)"
+    )
     practice.add_argument(
         "--shape", default="2-2-2", help="inputs, then each layer's neurons (default 2-2-2)"
     )
@@ -50,6 +54,14 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--digits", type=positive_int, default=9, help="significant digits shown (default 9)"
+    )
+    parser.add_argument(
+        "--min-digits",
+        type=nonnegative_int,
+        default=MIN_DIGITS,
+        metavar="N",
+        help=f"significant digits an answer needs to be judged, unless it is exact "
+        f"(default {MIN_DIGITS}; 0 judges every answer)",
     )
     parser.set_defaults(run=run)
 
@@ -77,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
         # On a terminal, input() writes its prompt straight to the tty, past sys.stdout.
         return input(printable(prompt))
 
-    run_quiz(example, ask=ask, say=say, digits=args.digits)
+    run_quiz(example, ask=ask, say=say, digits=args.digits, min_digits=args.min_digits)
     return 0
