@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.explanation import Explanation, Section, Step
+from glassnet.explanation.model import Rich
 from glassnet.formula import (
     Add,
     Call,
@@ -124,6 +125,13 @@ class TextFormatter:
         return text + ("ᵀ" if e.transpose else "")
 
 
+def rich_text(plain: str, parts: Rich, fmt: TextFormatter) -> str:
+    """A title or an introduction, its formulas written as every step writes them."""
+    if not parts:
+        return plain
+    return "".join(part if isinstance(part, str) else " = ".join(map(fmt, part)) for part in parts)
+
+
 def format_array(
     values: NDArray[np.floating], digits: int, indent: str, width: int | None = DEFAULT_WIDTH
 ) -> str:
@@ -224,12 +232,12 @@ def render_text(
     for section in explanation.sections:
         lines += ["", f"== {section.title} =="]
         if section.intro:
-            lines += wrap_prose(section.intro, width)
+            lines += wrap_prose(rich_text(section.intro, section.intro_math, fmt), width)
         if section.kind == "given":
             lines += render_given(section, fmt, width)
             continue
         for block in section.blocks:
-            lines += wrap_prose(block.title, width)
+            lines += wrap_prose(rich_text(block.title, block.title_math, fmt), width)
             for step in block.steps:
                 lines += render_step(step, fmt, width=width)
     return "\n".join(lines) + "\n"
