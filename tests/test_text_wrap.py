@@ -170,3 +170,19 @@ def test_piped_output_is_80_wide_without_columns(monkeypatch: pytest.MonkeyPatch
     assert terminal_width() == 80  # pytest's captured stdout is not a terminal
     monkeypatch.setenv("COLUMNS", "not a number")
     assert terminal_width() == 80
+
+
+def test_names_holding_the_mark_characters_are_shown_escaped() -> None:
+    # The wrapper's own marks are control characters; a name from a file may hold them too.
+    example = parse_example(
+        'loss = "sse"\nlearning_rate = 0.1\ninput_names = ["a\\u001fb", "c\\u001ed"]\n'
+        '[[layers]]\nactivation = "identity"\nweights = [[0.5, 0.25]]\n'
+        "[[samples]]\ninput = [1.0, 2.0]\ntarget = [2.0]\n"
+    )
+    explained = explain_example(example)
+    text = render_text(explained, width=30)
+    assert "  a\\x1fb = 1   c\\x1ed = 2" in text
+    assert "  net_o1 = w1 · a\\x1fb" in text
+    # (Headings keep the raw characters: the terminal's output stream escapes those.)
+    assert not [line for line in text.splitlines() if " = " in line and "\x1f" in line]
+    rejoin(text.splitlines(), render_text(explained, width=None).splitlines())

@@ -33,7 +33,15 @@ from glassnet.formula import (
     Sub,
     Sym,
 )
-from glassnet.render.wrap import DEFAULT_WIDTH, deepen, mark, unmarked, wrap_marked, wrap_prose
+from glassnet.render.wrap import (
+    DEFAULT_WIDTH,
+    deepen,
+    literal,
+    mark,
+    unmarked,
+    wrap_marked,
+    wrap_prose,
+)
 
 SUPERSCRIPT_2 = "²"
 #: The separators a line may break at, marked for glassnet.render.wrap.
@@ -72,9 +80,9 @@ class TextFormatter:
             return format_number(e.value, self.digits)
         if isinstance(e, Sym):
             text = e.base if e.sub is None else f"{e.base}_{e.sub}"
-            return text + ("+" if e.updated else "")
+            return literal(text) + ("+" if e.updated else "")
         if isinstance(e, Matrix):
-            return self.matrix(e)
+            return literal(self.matrix(e))
         if isinstance(e, Partial):
             return f"∂{self.marked(e.top)}/∂{self.marked(e.bottom)}"
         if isinstance(e, Add):
@@ -95,7 +103,7 @@ class TextFormatter:
             exponent = SUPERSCRIPT_2 if e.exponent == 2 else f"^{e.exponent}"
             return self.operand(e.base, negative_parens=True, tight=True) + exponent
         if isinstance(e, Call):
-            return f"{e.name}({', '.join(deepen(self.marked(a)) for a in e.args)})"
+            return f"{literal(e.name)}({', '.join(deepen(self.marked(a)) for a in e.args)})"
         if isinstance(e, Group):
             return f"({deepen(self.marked(e.body))})"
         if isinstance(e, Cond):
@@ -160,7 +168,7 @@ def render_step(
 ) -> list[str]:
     """A step as ``lhs = formula = numbers = value``, wrapped to ``width`` (None: one line)."""
     lhs = fmt(step.lhs)
-    note = mark(1, "   ") + f"({step.note})" if step.note else ""
+    note = mark(1, "   ") + f"({literal(step.note)})" if step.note else ""
     hang = hang_under(indent, lhs, width)
     if isinstance(step.value, np.ndarray) and step.value.ndim > 0:
         shape = " × ".join(str(n) for n in step.value.shape)
@@ -188,7 +196,7 @@ def render_given(
                 lines += render_step(step, fmt, width=width)
                 continue
             item = f"{fmt(step.lhs)} = {format_number(float(step.value), fmt.digits)}"
-            items.append(item + (f" ({step.note})" if step.note else ""))
+            items.append(literal(item + (f" ({step.note})" if step.note else "")))
         if items:
             lines += wrap_marked("  " + mark(1, "   ").join(items), width, 2)
     return lines

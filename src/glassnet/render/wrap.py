@@ -31,6 +31,12 @@ END = "\x1e"
 DEFAULT_WIDTH = 80
 
 
+def literal(text: str) -> str:
+    """User text (a name) that holds no mark: the two mark characters written as the escapes
+    ``\\x1f`` and ``\\x1e``, as ``glassnet.terminal.printable`` shows control characters."""
+    return text.replace(BREAK, "\\x1f").replace(END, "\\x1e")
+
+
 def mark(level: int, separator: str) -> str:
     """``separator``, marked as a place to break at ``level`` (0 breaks first)."""
     return f"{BREAK}{chr(ord('0') + level)}{separator}{END}"
