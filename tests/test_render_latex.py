@@ -296,6 +296,18 @@ def test_a_network_too_large_for_labels_has_a_clean_figure_and_a_weight_table(
     assert "Table 1" in text and "w24 = −0.4" in text and "b7 = −0.07" in text
 
 
+def test_a_deep_network_of_small_layers_gets_the_weight_table_too(tmp_path: Path) -> None:
+    # 2-2-2-2-2: few edges between two layers, but columns too close for the labels.
+    layer = '[[layers]]\nactivation = "tanh"\nweights = [[0.1, -0.2], [0.3, 0.4]]\nbias = 0.1\n'
+    toml = 'loss = "sse"\nlearning_rate = 0.1\n' + layer * 4
+    toml += "[[samples]]\ninput = [1.0, 2.0]\ntarget = [0.5, -0.5]\n"
+    tex = render_latex(explain_example(parse_example(toml)))
+    assert "node[weight" not in tex and "\\begin{table}" in tex
+    assert tex.count("$b_{4} = 0.1$ (shared)") == 2  # the output layer's two rows
+    _, log, _ = compile_latex(tex, tmp_path)
+    assert_clean_log(log)
+
+
 def test_small_networks_keep_their_labelled_figure(capsys: pytest.CaptureFixture[str]) -> None:
     for name in EXAMPLES:
         tex = render([name, "--format", "latex"], capsys)

@@ -73,8 +73,7 @@ def neuron_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
     names = trace.network.names
     sizes = trace.network.sizes
     single = trace.n_samples == 1
-    dx = min(4.5, 11.0 / (len(sizes) - 1))
-    dy = min(2.2, 11.0 / max(1, max(sizes) - 1))
+    dx, dy = spacing(sizes)
     labelled = labels_fit(explanation)
     lines = [
         r"\begin{tikzpicture}[>=stealth,",
@@ -126,10 +125,17 @@ def neuron_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
     return lines
 
 
+def spacing(sizes: list[int]) -> tuple[float, float]:
+    """Centimetres between the figure's columns of neurons, and between neurons of a column."""
+    return min(4.5, 11.0 / (len(sizes) - 1)), min(2.2, 11.0 / max(1, max(sizes) - 1))
+
+
 def labels_fit(explanation: Explanation) -> bool:
-    """Whether every edge of the figure can carry its weight's name and value legibly."""
+    """Whether every edge of the figure can carry its weight's name and value legibly: few
+    edges between two layers, and edges long enough (at most three weight layers)."""
     sizes = explanation.trace.network.sizes
-    return all(a * b <= MAX_LABELLED_EDGES for a, b in pairwise(sizes))
+    few = all(a * b <= MAX_LABELLED_EDGES for a, b in pairwise(sizes))
+    return few and spacing(sizes)[0] >= 3.5
 
 
 def weight_tables(explanation: Explanation, fmt: TexFormatter) -> list[str]:
