@@ -109,3 +109,14 @@ def test_every_glassnet_name_in_the_docs_exists(name: str) -> None:
     text = README if name == "README.md" else DOCS[name]
     for dotted in re.findall(r"`(glassnet(?:\.\w+)+)", text):
         resolve(dotted)  # raises for a name that does not exist
+
+
+def test_the_terminal_excerpt_is_what_explain_prints(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)  # as piped: 80 columns
+    (excerpt,) = [b for b in code_blocks(README, "text") if "w5: h1 → o1" in b]
+    assert main(["explain", "mazur"]) == 0
+    shown = capsys.readouterr().out
+    for part in excerpt.split("...\n"):
+        assert part in shown, part
