@@ -43,7 +43,8 @@ def mark(level: int, separator: str) -> str:
 
 
 def deepen(text: str) -> str:
-    """``text`` with each of its marks one level deeper (it went inside parentheses)."""
+    """``text`` put inside parentheses: each of its marks two levels deeper, so that a line
+    breaks at the ``+`` and the ``·`` outside the parentheses before any inside them."""
     pieces = text.split(BREAK)
     return BREAK.join([pieces[0], *(chr(ord(p[0]) + 2) + p[1:] for p in pieces[1:])])
 
