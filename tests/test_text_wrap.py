@@ -186,3 +186,14 @@ def test_names_holding_the_mark_characters_are_shown_escaped() -> None:
     # (Headings keep the raw characters: the terminal's output stream escapes those.)
     assert not [line for line in text.splitlines() if " = " in line and "\x1f" in line]
     rejoin(text.splitlines(), render_text(explained, width=None).splitlines())
+
+
+@pytest.mark.parametrize("name", ["mazur", "softmax-batch"])
+def test_every_width_from_40_columns_is_kept_and_joins_back(name: str) -> None:
+    explained = explanation(name)
+    unwrapped = render_text(explained, width=None).splitlines()
+    for width in range(40, 121, 3):
+        wrapped = render_text(explained, width=width).splitlines()
+        # Only a URL has no place to break.
+        assert [x for x in wrapped if len(x) > width and "://" not in x] == [], width
+        rejoin(wrapped, unwrapped)

@@ -50,6 +50,9 @@ PLUS = mark(1, " + ")
 MINUS = mark(1, " - ")
 TIMES = mark(2, " · ")
 HADAMARD = mark(2, " ⊙ ")
+OVER = mark(2, " / ")
+#: Between the words of a note: a line breaks there only when nothing else is left.
+WORD = mark(60, " ")
 
 
 def format_number(value: float, digits: int) -> str:
@@ -62,8 +65,8 @@ class TextFormatter:
     """Formats a formula tree as one line of plain text.
 
     :meth:`marked` gives the same text with the places it may wrap marked (see
-    :mod:`glassnet.render.wrap`): ``+`` and ``-`` between terms (level 1), ``·`` and ``⊙``
-    between factors (level 2), two levels deeper inside each pair of parentheses.
+    :mod:`glassnet.render.wrap`): ``+`` and ``-`` between terms (level 1), ``·``, ``⊙`` and
+    ``/`` between factors (level 2), two levels deeper inside each pair of parentheses.
     """
 
     def __init__(self, digits: int = 9):
@@ -96,7 +99,7 @@ class TextFormatter:
         if isinstance(e, Hadamard):
             return self.operand(e.left, tight=True) + HADAMARD + self.operand(e.right, tight=True)
         if isinstance(e, Div):
-            return f"{self.operand(e.top, tight=True)} / {self.operand(e.bottom, tight=True)}"
+            return self.operand(e.top, tight=True) + OVER + self.operand(e.bottom, tight=True)
         if isinstance(e, Neg):
             return "-" + self.operand(e.arg, negative_parens=True, tight=True)
         if isinstance(e, Pow):
@@ -108,7 +111,7 @@ class TextFormatter:
             return f"({deepen(self.marked(e.body))})"
         if isinstance(e, Cond):
             then, test, otherwise = (self.marked(x) for x in (e.then, e.test, e.otherwise))
-            return f"{then} if {test} > 0 else {otherwise}"
+            return f"{then}{mark(1, ' if ')}{test} > 0{mark(1, ' else ')}{otherwise}"
         raise TypeError(f"cannot format {e!r}")
 
     def operand(self, e: Expr, *, negative_parens: bool = False, tight: bool = False) -> str:
@@ -168,7 +171,7 @@ def render_step(
 ) -> list[str]:
     """A step as ``lhs = formula = numbers = value``, wrapped to ``width`` (None: one line)."""
     lhs = fmt(step.lhs)
-    note = mark(1, "   ") + f"({literal(step.note)})" if step.note else ""
+    note = mark(1, "   ") + f"({WORD.join(literal(step.note).split(' '))})" if step.note else ""
     hang = hang_under(indent, lhs, width)
     if isinstance(step.value, np.ndarray) and step.value.ndim > 0:
         shape = " × ".join(str(n) for n in step.value.shape)

@@ -102,7 +102,9 @@ def _layout(
             groups.append([segment])
         else:
             groups[-1].append(segment)
-    if level == 0:  # a step's name keeps its first part: "net_o1 = w5 · out_h1 + ..."
+    # A step's name keeps its first part ("net_o1 = w5 · out_h1 + ..."), unless not even the
+    # part's first term fits beside it.
+    if level == 0 and len(_flat(head, groups[0] + groups[1][:1])) <= width:
         groups[:2] = [groups[0] + groups[1]]
     lines: list[str] = []
     current_head, current = head, groups[0]
