@@ -12,6 +12,12 @@ from glassnet.cli import main
 GOLDEN = Path(__file__).parent / "golden"
 
 
+@pytest.fixture(autouse=True)
+def piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text as written to a pipe, 80 columns wide, whatever terminal runs the tests."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def explain(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["explain", *args]) == 0
     return capsys.readouterr().out

@@ -18,12 +18,14 @@ import pytest
 
 from glassnet.cli import main
 from glassnet.engine import backprop
-from glassnet.explanation import Explanation, explain
+from glassnet.example import parse_example
+from glassnet.explanation import Explanation, explain, explain_example
 from glassnet.formula import Mul, Neg, Num, Pow, Sub, Sym
 from glassnet.network import Layer, Network
 from glassnet.render.latex import render_latex
 from glassnet.render.tex import TexFormatter, escape_latex_text
 from glassnet.trace import Trace
+from test_text_wrap import SOFTMAX_BATCH
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLES = ("mazur", "hill", "lamsal")
@@ -147,7 +149,8 @@ def require(tool: str) -> str:
     if path is None:
         pytest.fail(
             f"{tool} is not installed: run `bash scripts/test`, which installs TeX "
-            "(texlive-latex-base, texlive-latex-recommended, texlive-pictures, poppler-utils)"
+            "(texlive-latex-base, texlive-latex-recommended, texlive-pictures, lmodern), "
+            "poppler-utils and pandoc"
         )
     return path
 
@@ -185,6 +188,9 @@ def assert_clean_log(log: str) -> None:
     # pdflatex would have to generate with METAFONT).
     assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)
     assert not re.search(r"\.\d+pk\b", log)
+    # One pdflatex run makes the complete PDF: nothing asks for a second run.
+    rerun = r"Rerun to get|Label\(s\) may have changed|There were undefined references"
+    assert not re.search(rerun, log), re.findall(rf".*(?:{rerun}).*", log)
 
 
 # -- golden files and numbers --------------------------------------------------------
@@ -248,6 +254,65 @@ def test_compiles_with_pdflatex_and_shows_the_key_numbers(
     for number in KEY_NUMBERS[name]:
         assert number in text, number
     assert "Forward pass" in text and "Backward pass" in text and "After the update" in text
+
+
+def test_headings_and_introductions_are_math(capsys: pytest.CaptureFixture[str]) -> None:
+    tex = render(["mazur", "--format", "latex"], capsys)
+    assert (
+        "\\subsection*{o1: $\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial net_{o1}}$}" in tex
+    )
+    assert (
+        "loss: half{\\ttfamily\\char95}sse, "
+        "$E_{j} = 0.5 \\cdot {\\left(target_{j} - out_{j}\\right)}^{2}$"
+    ) in tex
+    assert (
+        "each parameter p moves against its gradient: "
+        "$p^{+} = p - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial p}$"
+    ) in tex
+    # Only the loss's name has an underscore printed as text; no formula is written as text.
+    assert tex.count("{\\ttfamily\\char95}") == 2  # the header's and the Error section's
+    assert "\\ensuremath{\\partial}" not in tex and "\\ensuremath{\\delta}" not in tex
+
+
+def test_a_network_too_large_for_labels_has_a_clean_figure_and_a_weight_table(
+    tmp_path: Path,
+) -> None:
+    explanation = explain_example(parse_example(SOFTMAX_BATCH))
+    tex = render_latex(explanation)
+    figure = tex[tex.index("\\begin{tikzpicture}") : tex.index("\\end{tikzpicture}")]
+    # Edges without labels, neurons without bias labels.
+    assert "node[weight" not in figure and "label=" not in figure
+    assert figure.count("\\draw[->]") == 3 * 4 + 4 * 3 + 3 * 2
+    table = tex[tex.index("\\begin{table}") : tex.index("\\end{table}")]
+    trace = explanation.trace
+    for lt in trace.layers:
+        for (j, i), value in np.ndenumerate(lt.weights):
+            name = trace.network.names.weight(lt.index, j, i)
+            assert f"$w_{{{name[1:]}}} = {value:g}$" in table, name
+    assert "$b_{7} = -0.07$" in table
+    # One pdflatex run: a complete PDF whose table shows the numbers.
+    text, log, _ = compile_latex(tex, tmp_path)
+    assert_clean_log(log)
+    assert "Table 1" in text and "w24 = −0.4" in text and "b7 = −0.07" in text
+
+
+def test_a_deep_network_of_small_layers_gets_the_weight_table_too(tmp_path: Path) -> None:
+    # 2-2-2-2-2: few edges between two layers, but columns too close for the labels.
+    layer = '[[layers]]\nactivation = "tanh"\nweights = [[0.1, -0.2], [0.3, 0.4]]\nbias = 0.1\n'
+    toml = 'loss = "sse"\nlearning_rate = 0.1\n' + layer * 4
+    toml += "[[samples]]\ninput = [1.0, 2.0]\ntarget = [0.5, -0.5]\n"
+    tex = render_latex(explain_example(parse_example(toml)))
+    assert "node[weight" not in tex and "\\begin{table}" in tex
+    assert tex.count("$b_{4} = 0.1$ (shared)") == 2  # the output layer's two rows
+    _, log, _ = compile_latex(tex, tmp_path)
+    assert_clean_log(log)
+
+
+def test_small_networks_keep_their_labelled_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in EXAMPLES:
+        tex = render([name, "--format", "latex"], capsys)
+        assert "\\begin{table}" not in tex
+        assert tex.count("node[weight") == 8, name
 
 
 def test_digits_option(capsys: pytest.CaptureFixture[str]) -> None:

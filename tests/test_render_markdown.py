@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from glassnet.explanation import explain
+from glassnet.example import parse_example
+from glassnet.explanation import explain, explain_example
 from glassnet.render.markdown import escape_markdown, render_markdown
 from test_render_latex import (
     HOSTILE_DESCRIPTION,
@@ -19,7 +21,9 @@ from test_render_latex import (
     hostile_file,
     mnist_explanation,
     render,
+    require,
 )
+from test_text_wrap import SOFTMAX_BATCH
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLES = ("mazur", "hill", "lamsal")
@@ -269,6 +273,56 @@ def test_every_formula_is_valid_tex(tmp_path: Path) -> None:
     md = "\n".join(render_markdown(explain(trace)) for trace in every_formula())
     text, _ = compile_math(md, tmp_path)
     assert "if" in text and "log" in text
+
+
+def test_headings_and_introductions_are_math(capsys: pytest.CaptureFixture[str]) -> None:
+    md = markdown(["mazur"], capsys)
+    assert "### o1: $\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial net_{o1}}$" in md
+    assert (
+        "loss: half\\_sse, $E_{j} = 0.5 \\cdot {\\left(target_{j} - out_{j}\\right)}^{2}$"
+    ) in md
+    assert (
+        "each parameter p moves against its gradient: "
+        "$p^{+} = p - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial p}$"
+    ) in md
+    # No formula left as text: Greek letters and partial signs only ever as TeX commands.
+    for name in EXAMPLES:
+        md = markdown([name], capsys)
+        assert not set("δη∂·²") & set(md), name
+        assert "\\_" not in md.replace("half\\_sse", ""), name
+
+
+def pandoc_pdf(md: str, folder: Path) -> str:
+    """Pandoc's PDF of a Markdown file (through pdflatex, its default); the PDF's text."""
+    pandoc, pdftotext = require("pandoc"), require("pdftotext")
+    (folder / "doc.md").write_text(md, encoding="utf-8")
+    result = subprocess.run(
+        [pandoc, "doc.md", "-o", "doc.pdf"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    subprocess.run([pdftotext, "doc.pdf", "doc.txt"], cwd=folder, check=True, timeout=120)
+    return (folder / "doc.txt").read_text(encoding="utf-8")
+
+
+def test_pandoc_makes_a_pdf_of_mazur(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = pandoc_pdf(markdown(["mazur"], capsys), tmp_path)
+    for number in ["0.593269992", "0.298371109", "0.35891648", "0.291027774"]:
+        assert number in text, number
+    assert "Backward pass" in text and "δo1 =" in text  # the heading, typeset
+
+
+def test_pandoc_makes_a_pdf_of_a_softmax_batch(tmp_path: Path) -> None:
+    explanation = explain_example(parse_example(SOFTMAX_BATCH))
+    text = pandoc_pdf(render_markdown(explanation), tmp_path)
+    assert f"{explanation.trace.loss:.9g}" in text
+    w24 = explanation.step("w24+").value
+    assert f"{float(w24):.9g}".replace("-", "−") in text
 
 
 def test_escape_markdown() -> None:

@@ -74,20 +74,36 @@ class Example:
 
     def step(self, *, variant: Variant = EXACT) -> Trace:
         """One update on the example's samples, recorded in a ``Trace``."""
-        return backprop(
+        trace = backprop(
             self.network, self.inputs, self.targets, self.learning_rate, variant=variant
         )
+        trace.example = self
+        return trace
 
     def traces(self, steps: int, *, variant: Variant = EXACT) -> list[Trace]:
         """The traces of ``steps`` successive updates; trace k holds update k + 1."""
         traces = []
         network = self.network
         for _ in range(steps):
-            traces.append(
-                backprop(network, self.inputs, self.targets, self.learning_rate, variant=variant)
+            trace = backprop(
+                network, self.inputs, self.targets, self.learning_rate, variant=variant
             )
-            network = traces[-1].network_after
+            trace.example = self
+            traces.append(trace)
+            network = trace.network_after
         return traces
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows an example as the page of its update (``glassnet.render.html``)."""
+        from glassnet.explanation import explain_example
+
+        return explain_example(self)._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's Markdown view, where HTML is not shown."""
+        from glassnet.explanation import explain_example
+
+        return explain_example(self)._repr_markdown_()
 
     def train(self, steps: int, *, variant: Variant = EXACT, **kwargs: Any) -> TrainResult:
         """``steps`` updates on the example's samples; see ``glassnet.engine.train``."""

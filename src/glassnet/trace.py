@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    from glassnet.example import Example
     from glassnet.network import Network
 
 Array = NDArray[np.floating]
@@ -102,6 +103,8 @@ class Trace:
     loss_after: float
     detailed: bool
     variant: Any = None
+    #: The worked example updated, when the trace is of one: its title names the page.
+    example: Example | None = None
 
     @property
     def n_samples(self) -> int:
@@ -121,10 +124,10 @@ class Trace:
         """Jupyter shows a trace as the interactive page (see ``glassnet.render.html``)."""
         from glassnet.explanation import explain
 
-        return explain(self)._repr_html_()
+        return explain(self, self.example)._repr_html_()
 
     def _repr_markdown_(self) -> str:
         """Jupyter's Markdown view, where HTML is not shown."""
         from glassnet.explanation import explain
 
-        return explain(self)._repr_markdown_()
+        return explain(self, self.example)._repr_markdown_()

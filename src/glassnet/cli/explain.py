@@ -12,6 +12,7 @@ from glassnet.cli.arguments import positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.explanation import explain_example
+from glassnet.render.wrap import DEFAULT_WIDTH, terminal_width
 
 #: format -> (module, function, what a missing optional dependency is installed with)
 FORMATS = {
@@ -47,7 +48,13 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=(
+            "write to FILE (atomically) instead of stdout; text goes to a file 80 columns "
+            "wide, to the screen as wide as the terminal ($COLUMNS if set, 80 when piped)"
+        ),
     )
     parser.add_argument(
         "--steps",
@@ -58,8 +65,15 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def render(name: str, example_arg: str, *, digits: int, steps: int | None = None) -> str:
-    """The explanation of an example in one format, as text."""
+def render(
+    name: str,
+    example_arg: str,
+    *,
+    digits: int,
+    steps: int | None = None,
+    width: int | None = DEFAULT_WIDTH,
+) -> str:
+    """The explanation of an example in one format, as text (``width``: text lines at most)."""
     example = load_example(example_arg)
     explanation = explain_example(example)
     module_name, function = FORMATS[name]
@@ -70,11 +84,14 @@ def render(name: str, example_arg: str, *, digits: int, steps: int | None = None
         if name != "html":
             raise GlassnetError(f"--steps goes with --format html, not {name}")
         return str(renderer(explanation, digits=digits, history=example.traces(steps)))
+    if name == "text":
+        return str(renderer(explanation, digits=digits, width=width))
     return str(renderer(explanation, digits=digits))
 
 
 def run(args: argparse.Namespace) -> int:
-    text = render(args.format, args.example, digits=args.digits, steps=args.steps)
+    width = DEFAULT_WIDTH if args.output else terminal_width()
+    text = render(args.format, args.example, digits=args.digits, steps=args.steps, width=width)
     if args.output:
         write_text_atomic(args.output, text)
     else:

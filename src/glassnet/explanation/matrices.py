@@ -45,7 +45,12 @@ class MatrixBuilder:
         )
         forward = Section("forward", "Forward pass")
         backward = Section("backward", "Backward pass")
-        update = Section("update", "Update", intro=f"η = {t.learning_rate:g}")
+        update = Section(
+            "update",
+            "Update",
+            intro=f"η = {t.learning_rate:g}",
+            intro_math=((ETA, Num(t.learning_rate)),),
+        )
         for lt in t.layers:
             k = lt.index + 1
             W, b = Matrix("W", k), Matrix("b", k)

@@ -11,13 +11,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet.formula import Expr, Sym
+from glassnet.formula import Expr, Mul, Partial, Sub, Sym
 
 if TYPE_CHECKING:
     from glassnet.trace import Trace
 
 E_TOTAL = Sym("E", "total")
 ETA = Sym("η")
+
+#: Words with formulas among them (a heading, an introduction): each item is text, or an
+#: equation ``(lhs, rhs, ...)`` whose sides read joined by ``=``. Renderers that typeset math
+#: set the equations as math; ``Block.title`` and ``Section.intro`` are the plain text.
+Rich = tuple[str | tuple[Expr, ...], ...]
+#: Gradient descent as the update section introduces it: ``p+ = p - η · ∂E_total/∂p``.
+UPDATE_RULE = (Sym("p", updated=True), Sub(Sym("p"), Mul((ETA, Partial(E_TOTAL, Sym("p"))))))
 
 
 @dataclass
@@ -43,6 +50,8 @@ class Block:
 
     title: str
     steps: list[Step] = field(default_factory=list)
+    #: The title with its formulas as formulas; empty when the title is only words.
+    title_math: Rich = ()
 
 
 @dataclass
@@ -53,6 +62,8 @@ class Section:
     title: str
     blocks: list[Block] = field(default_factory=list)
     intro: str = ""
+    #: The introduction with its formulas as formulas; empty when it is only words.
+    intro_math: Rich = ()
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet.explanation.model import E_TOTAL, ETA, Block, Section, Step
+from glassnet.explanation.model import E_TOTAL, ETA, UPDATE_RULE, Block, Section, Step
 from glassnet.formula import (
     ONE,
     Add,
@@ -186,7 +186,13 @@ class NeuronBuilder:
         t, loss = self.trace, self.network.loss
         last = t.layers[-1]
         n_out = last.out.shape[1]
-        section = Section("error", "Error", intro=f"loss: {loss.name}, E_j = {loss.formula}")
+        term = loss.term_expr(Sym("out", "j"), Sym("target", "j"), n_out)
+        section = Section(
+            "error",
+            "Error",
+            intro=f"loss: {loss.name}, E_j = {loss.formula}",
+            intro_math=(f"loss: {loss.name}, ", (Sym("E", "j"), term)),
+        )
         for s in range(t.n_samples):
             block = Block(f"sample {s + 1}" if self.batch else "the error of each output")
             terms = []
@@ -255,7 +261,10 @@ class NeuronBuilder:
         n = self.neuron(lt.index, j)
         sfx = self.suffix(s)
         out, net = Sym("out", n), Sym("net", n)
-        block = Block(f"{n}{self.sample_label(s)}: δ_{n} = ∂E_total/∂net_{n}")
+        block = Block(
+            f"{n}{self.sample_label(s)}: δ_{n} = ∂E_total/∂net_{n}",
+            title_math=(f"{n}{self.sample_label(s)}: ", (Sym("δ", n), Partial(E_TOTAL, net))),
+        )
         act = self.network.layers[lt.index].activation
         is_output = lt.index == self.n_layers - 1
         if is_output:
@@ -479,6 +488,7 @@ class NeuronBuilder:
             "update",
             "Update",
             intro="each parameter p moves against its gradient: p+ = p - η · ∂E_total/∂p",
+            intro_math=("each parameter p moves against its gradient: ", UPDATE_RULE),
         )
         for lt in reversed(t.layers):
             block = Block(self.names.layer(lt.index))

@@ -22,8 +22,10 @@ True
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from glassnet.explanation import Explanation, Section, Step
+from glassnet.explanation.model import Rich
 from glassnet.formula import Matrix, Sym
 from glassnet.render.tex import (
     ROW_WIDTH,
@@ -32,6 +34,7 @@ from glassnet.render.tex import (
     escape_latex_text,
     is_array,
     plain_width,
+    rich_tex,
 )
 
 PREAMBLE = r"""\documentclass[a4paper,10pt]{article}
@@ -39,7 +42,8 @@ PREAMBLE = r"""\documentclass[a4paper,10pt]{article}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx}
 \usepackage{tikz}
-\usepackage[hidelinks]{hyperref}
+% No PDF bookmarks: their file would need a second pdflatex run; one run is complete.
+\usepackage[hidelinks,bookmarks=false]{hyperref}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6ex}
@@ -52,8 +56,10 @@ PREAMBLE = r"""\documentclass[a4paper,10pt]{article}
 #: A URL that ``\url`` prints as it is, outside any macro argument.
 SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?@!$&'()*+,;=%#\[\]]+")
 
-#: Draw edges with their weights' labels only up to this many edges between two layers.
-MAX_LABELLED_EDGES = 16
+#: Label the edges with their weights (and neurons with their biases) only when every pair of
+#: layers has at most this many edges: beyond 2 x 2 the edges cross and the labels overlap.
+#: Larger networks get a clean figure and the weights in a table.
+MAX_LABELLED_EDGES = 4
 #: Draw neuron by neuron up to this many neurons in a layer (as the explanation does).
 MAX_DRAWN_NEURONS = 12
 
@@ -67,10 +73,8 @@ def neuron_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
     names = trace.network.names
     sizes = trace.network.sizes
     single = trace.n_samples == 1
-    dx = min(4.5, 11.0 / (len(sizes) - 1))
-    dy = min(2.2, 11.0 / max(1, max(sizes) - 1))
-    # Labels need room: at most a 4 x 4 weight matrix, with edges long and far enough apart.
-    room = dx >= 3.5 and dy >= 1.5
+    dx, dy = spacing(sizes)
+    labelled = labels_fit(explanation)
     lines = [
         r"\begin{tikzpicture}[>=stealth,",
         r"  unit/.style={circle, draw, thick, minimum size=9mm, inner sep=1pt, font=\small},",
@@ -91,7 +95,7 @@ def neuron_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
         last = k == len(trace.layers)
         for j in range(n):
             labels = []
-            if lt.bias is not None and lt.bias.ndim == 1:
+            if labelled and lt.bias is not None and lt.bias.ndim == 1:
                 bias = fmt(Sym(names.bias(lt.index, j)))
                 labels.append(f"[value]above:{{${bias} = {fmt.number(lt.bias[j])}$}}")
             if last and single:
@@ -102,14 +106,13 @@ def neuron_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
             lines.append(
                 rf"\node[neuron{options}] (n{k}-{j}) at ({k * dx:g}, {y(n, j)}) {{${name}$}};"
             )
-        if lt.bias is not None and lt.bias.ndim == 0:
+        if labelled and lt.bias is not None and lt.bias.ndim == 0:
             bias = fmt(Sym(names.bias(lt.index)))
             lines.append(
                 rf"\node[value] at ({k * dx:g}, {y(n, n - 1) - 0.9:g}) "
                 rf"{{${bias} = {fmt.number(float(lt.bias))}$ (shared)}};"
             )
         n_in = lt.weights.shape[1]
-        labelled = room and n * n_in <= MAX_LABELLED_EDGES
         for j in range(n):
             for i in range(n_in):
                 label = ""
@@ -120,6 +123,64 @@ def neuron_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
                 lines.append(rf"\draw[->] (n{k - 1}-{i}) -- {label}(n{k}-{j});")
     lines.append(r"\end{tikzpicture}")
     return lines
+
+
+def spacing(sizes: list[int]) -> tuple[float, float]:
+    """Centimetres between the figure's columns of neurons, and between neurons of a column."""
+    return min(4.5, 11.0 / (len(sizes) - 1)), min(2.2, 11.0 / max(1, max(sizes) - 1))
+
+
+def labels_fit(explanation: Explanation) -> bool:
+    """Whether every edge of the figure can carry its weight's name and value legibly: few
+    edges between two layers, and edges long enough (at most three weight layers)."""
+    sizes = explanation.trace.network.sizes
+    few = all(a * b <= MAX_LABELLED_EDGES for a, b in pairwise(sizes))
+    return few and spacing(sizes)[0] >= 3.5
+
+
+def weight_tables(explanation: Explanation, fmt: TexFormatter) -> list[str]:
+    """Each layer's weights and biases as a table: a row per neuron, a column per input."""
+    trace = explanation.trace
+    names = trace.network.names
+    lines = [
+        r"\begin{table}[!ht]",
+        r"\centering",
+        r"\caption{The weights and biases before the update, layer by layer: a row per neuron, "
+        r"a column per input it receives.}",
+    ]
+    for lt in trace.layers:
+        n, n_in = lt.weights.shape
+        sources = [
+            names.input(i) if lt.index == 0 else names.neuron(lt.index - 1, i) for i in range(n_in)
+        ]
+        has_bias = lt.bias is not None
+        columns = "l|" + "c" * n_in + ("|c" if has_bias else "")
+        title = escape_latex_text(names.layer(lt.index))
+        header = [f"${fmt.name(x)}$" for x in sources] + (["bias"] if has_bias else [])
+        rows = [
+            rf"\multicolumn{{{1 + n_in + has_bias}}}{{l}}{{\textbf{{{title}}}}} \\",
+            " & ".join(["from", *header]) + r" \\ \hline",
+        ]
+        for j in range(n):
+            cells = [f"${fmt.name(names.neuron(lt.index, j))}$"]
+            for i in range(n_in):
+                w = fmt(Sym(names.weight(lt.index, j, i)))
+                cells.append(f"${w} = {fmt.number(lt.weights[j, i])}$")
+            if lt.bias is not None:
+                shared = lt.bias.ndim == 0
+                b = fmt(Sym(names.bias(lt.index) if shared else names.bias(lt.index, j)))
+                value = float(lt.bias) if shared else lt.bias[j]
+                cells.append(f"${b} = {fmt.number(value)}$" + (" (shared)" if shared else ""))
+            rows.append(" & ".join(cells) + r" \\")
+        lines += [
+            r"\medskip",
+            r"\resizebox{\ifdim\width>\textwidth\textwidth\else\width\fi}{!}{%",
+            rf"\begin{{tabular}}{{{columns}}}",
+            *rows,
+            r"\end{tabular}}",
+            r"\par",
+        ]
+    return [*lines, r"\end{table}"]
 
 
 def layer_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
@@ -147,12 +208,17 @@ def layer_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
 
 
 def render_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
-    if max(explanation.trace.network.sizes) <= MAX_DRAWN_NEURONS:
+    tables: list[str] = []
+    if max(explanation.trace.network.sizes) > MAX_DRAWN_NEURONS:
+        picture = layer_figure(explanation, fmt)
+        caption = "The network by layer, with the shape of each weight matrix."
+    elif labels_fit(explanation):
         picture = neuron_figure(explanation, fmt)
         caption = "The network before the update: each edge carries its weight's name and value."
     else:
-        picture = layer_figure(explanation, fmt)
-        caption = "The network by layer, with the shape of each weight matrix."
+        picture = neuron_figure(explanation, fmt)
+        caption = "The network; its weights and biases before the update are in Table 1."
+        tables = weight_tables(explanation, fmt)
     return [
         r"\begin{figure}[!ht]",
         r"\centering",
@@ -162,6 +228,7 @@ def render_figure(explanation: Explanation, fmt: TexFormatter) -> list[str]:
         "}",
         rf"\caption{{{caption}}}",
         r"\end{figure}",
+        *tables,
     ]
 
 
@@ -204,6 +271,11 @@ def render_header(explanation: Explanation, fmt: TexFormatter) -> list[str]:
     if explanation.matrix_form:
         lines.append(r"\emph{(too large to show neuron by neuron: shown per layer in matrix form)}")
     return lines
+
+
+def rich_latex(plain: str, parts: Rich, fmt: TexFormatter) -> str:
+    """A title or an introduction, its formulas as math (``plain`` when it has none)."""
+    return rich_tex(parts, fmt, escape_latex_text) if parts else escape_latex_text(plain)
 
 
 def render_steps(steps: list[Step], fmt: TexFormatter) -> list[str]:
@@ -251,12 +323,12 @@ def render_latex(explanation: Explanation, *, digits: int = 9) -> str:
     for section in explanation.sections:
         lines += ["", rf"\section*{{{escape_latex_text(section.title)}}}"]
         if section.intro:
-            lines.append(escape_latex_text(section.intro))
+            lines.append(rich_latex(section.intro, section.intro_math, fmt))
         if section.kind == "given":
             lines += render_given(section, fmt)
             continue
         for block in section.blocks:
-            lines += ["", rf"\subsection*{{{escape_latex_text(block.title)}}}"]
-            lines += render_steps(block.steps, fmt)
+            title = rich_latex(block.title, block.title_math, fmt)
+            lines += ["", rf"\subsection*{{{title}}}", *render_steps(block.steps, fmt)]
     lines += ["", r"\end{document}"]
     return "\n".join(lines) + "\n"

@@ -19,7 +19,8 @@ import re
 import unicodedata
 
 from glassnet.explanation import Explanation, Section, Step
-from glassnet.render.tex import Row, TexFormatter, equation_rows, is_array
+from glassnet.explanation.model import Rich
+from glassnet.render.tex import Row, TexFormatter, equation_rows, is_array, rich_tex
 
 #: Characters that Markdown may read as markup, escaped with a backslash.
 MARKDOWN_SPECIAL = set("\\`*_{}[]#|$~^!")
@@ -43,6 +44,18 @@ def escape_markdown(text: str) -> str:
     if out[:1] in ("-", "+", "="):
         out = "\\" + out
     return out
+
+
+def escape_words(text: str) -> str:
+    """Words between formulas: escaped, keeping a space at either end."""
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if text[-1:].isspace() and text.strip() else ""
+    return lead + escape_markdown(text) + trail
+
+
+def rich_markdown(plain: str, parts: Rich, fmt: TexFormatter) -> str:
+    """A title or an introduction, its formulas as math (``plain`` when it has none)."""
+    return rich_tex(parts, fmt, escape_words) if parts else escape_markdown(plain)
 
 
 def display(rows: list[Row]) -> str:
@@ -118,12 +131,12 @@ def render_markdown(explanation: Explanation, *, digits: int = 9) -> str:
     for section in explanation.sections:
         lines += ["", f"## {escape_markdown(section.title)}"]
         if section.intro:
-            lines += ["", escape_markdown(section.intro)]
+            lines += ["", rich_markdown(section.intro, section.intro_math, fmt)]
         if section.kind == "given":
             lines += render_given(section, fmt)
             continue
         for block in section.blocks:
-            lines += ["", f"### {escape_markdown(block.title)}"]
+            lines += ["", f"### {rich_markdown(block.title, block.title_math, fmt)}"]
             for step in block.steps:
                 lines += render_step(step, fmt)
     return "\n".join(lines) + "\n"

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.explanation import Step
+from glassnet.explanation.model import Rich
 from glassnet.formula import (
     Add,
     Call,
@@ -227,6 +229,15 @@ def escape_math_text(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def rich_tex(parts: Rich, fmt: TexFormatter, escape: Callable[[str], str]) -> str:
+    """Words and formulas (a heading, an introduction): words through ``escape``, each
+    equation as inline math ``$lhs = rhs$``."""
+    return "".join(
+        escape(part) if isinstance(part, str) else "$" + " = ".join(map(fmt, part)) + "$"
+        for part in parts
+    )
 
 
 def tex_number(value: float, digits: int) -> str:
