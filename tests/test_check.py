@@ -509,3 +509,13 @@ def test_control_characters_in_a_name_are_escaped(
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f'glassnet: error: {path}: claims."net_\\x00h1\\x1b[2J": unknown')
     assert "\x00" not in line and "\x1b" not in line
+
+
+def test_a_report_with_nothing_judged_says_so(tmp_path, capsys):
+    path = write(tmp_path, '[claims]\nnet_h1 = "0"\nout_h1 = "0.6"\n')
+    assert main(["check", "mazur", path]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith(
+        "No claim could be judged: 2 too coarse to judge (give at least 3 significant digits, "
+        "or the exact value)."
+    )

@@ -191,10 +191,13 @@ def status_text(v: Verdict, min_digits: int = MIN_DIGITS) -> str:
 def diagnosis_text(report: Report) -> list[str]:
     bad = report.n_disagree
     if not bad and report.n_coarse:
-        return [
-            f"Every claim judged agrees; {report.n_coarse} too coarse to judge "
+        coarse = (
+            f"{report.n_coarse} too coarse to judge "
             f"(give at least {report.min_digits} significant digits, or the exact value)."
-        ]
+        )
+        if report.n_coarse == len(report.verdicts):
+            return [f"No claim could be judged: {coarse}"]
+        return [f"Every claim judged agrees; {coarse}"]
     if not bad:
         return ["Every claim agrees at the precision it was written with."]
     lines = ["Diagnosis (the catalogue of known mistakes: docs/check.md)"]
