@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 
@@ -13,7 +14,13 @@ from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.init import init_network
 from glassnet.network import Layer, Network
-from glassnet.persistence import INLINE_MAX, load_checkpoint, load_model, save_model
+from glassnet.persistence import (
+    INLINE_MAX,
+    arrays_path,
+    load_checkpoint,
+    load_model,
+    save_model,
+)
 
 
 def assert_same_network(a: Network, b: Network) -> None:
@@ -55,8 +62,12 @@ def test_float32_written_as_shortest_decimals(tmp_path):
 def test_large_arrays_go_to_npz_with_a_checksum(tmp_path):
     net = init_network([784, 40, 10], ["relu", "softmax"], loss="cross_entropy", rng=0)
     path = save_model(tmp_path / "mnist.json", net, preprocessing={"kind": "divide"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.json", "mnist.npz"]
     document = json.loads(path.read_text())
+    # The arrays file is named by the first 12 hex digits of its SHA-256.
+    npz = f"mnist.{document['arrays']['sha256'][:12]}.npz"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["mnist.json", npz])
+    assert arrays_path(path) == tmp_path / npz
+    assert hashlib.sha256((tmp_path / npz).read_bytes()).hexdigest() == document["arrays"]["sha256"]
     ref = document["network"]["layers"][0]["weights"]
     assert ref == {"array": "layers.0.weights", "shape": [40, 784], "dtype": "float32"}
     assert isinstance(document["network"]["layers"][1]["weights"], dict)  # 400 > INLINE_MAX
@@ -113,9 +124,9 @@ def saved(tmp_path, big=True):
         (lambda p: p.write_text(p.read_text()[:200]), "not a valid model file (corrupted or"),
         (lambda p: p.write_text("[1, 2]"), "not a glassnet model file"),
         (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff"), "not a valid model file"),
-        (lambda p: p.with_suffix(".npz").write_bytes(p.with_suffix(".npz").read_bytes()[:5000]),
-         "model.npz does not match its checksum"),
-        (lambda p: p.with_suffix(".npz").unlink(), "arrays.file: cannot read"),
+        (lambda p: arrays_path(p).write_bytes(arrays_path(p).read_bytes()[:5000]),
+         "npz does not match its checksum"),
+        (lambda p: arrays_path(p).unlink(), "arrays.file: cannot read"),
         (lambda p: p.write_text(p.read_text().replace('"relu"', '"relux"')),
          "network.layers[0].activation: unknown activation 'relux'"),
         (lambda p: p.write_text(p.read_text().replace('"version": 1', '"version": 7')),
@@ -158,7 +169,7 @@ def test_pickled_arrays_are_refused(tmp_path):
     buffer = io.BytesIO()
     np.savez(buffer, **{"layers.0.weights": np.array([{"evil": 1}], dtype=object)})
     data = buffer.getvalue()
-    path.with_suffix(".npz").write_bytes(data)
+    arrays_path(path).write_bytes(data)
     document = json.loads(path.read_text())
     document["arrays"]["sha256"] = hashlib.sha256(data).hexdigest()
     path.write_text(json.dumps(document))
@@ -189,5 +200,5 @@ def test_model_is_not_a_checkpoint(tmp_path):
 
 def test_npz_is_a_zip_of_plain_npy(tmp_path):
     path = saved(tmp_path)
-    with zipfile.ZipFile(path.with_suffix(".npz")) as archive:
+    with zipfile.ZipFile(arrays_path(path)) as archive:
         assert sorted(archive.namelist()) == ["layers.0.weights.npy", "layers.1.weights.npy"]

@@ -145,7 +145,7 @@ def run_training_file(args: argparse.Namespace) -> int:
     """Train as the file says; write model, history and plot; 130 after Ctrl-C."""
     from glassnet.config import SHUFFLE_STREAM, read_config
     from glassnet.data import from_config
-    from glassnet.persistence import save_model
+    from glassnet.persistence import arrays_path, save_model
     from glassnet.progress import make_progress
     from glassnet.training import Checkpointer, Trainer, evaluate
 
@@ -198,6 +198,7 @@ def run_training_file(args: argparse.Namespace) -> int:
         where = f"epoch {state.epoch}" + (f", batch {state.batch}" if state.batch else "")
         say(f"resuming from {checkpoint_path} (after {where})")
     out.mkdir(parents=True, exist_ok=True)
+    clean_output(out)
     validation = None
     if splits.validation is not None:
         validation = (splits.validation.X, splits.validation.y)
@@ -229,8 +230,9 @@ def run_training_file(args: argparse.Namespace) -> int:
             metadata=metadata,
         )
     ]
-    if (out / "model.npz").exists():
-        written.append(out / "model.npz")
+    arrays = arrays_path(out / "model.json")
+    if arrays is not None:
+        written.append(arrays)
     from glassnet.atomic import write_text_atomic
 
     document = {**history.to_dict(), "test": results or None}
@@ -243,6 +245,17 @@ def run_training_file(args: argparse.Namespace) -> int:
             written.append(plot)
     say("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def clean_output(out: Path) -> None:
+    """Remove what runs killed in ``out`` left: temporary files, arrays no JSON names."""
+    from glassnet.atomic import remove_partial
+    from glassnet.persistence import remove_litter
+
+    for name in ("checkpoint.json", "model.json"):
+        remove_litter(out / name)
+    for name in ("history.json", "history.csv", "history.png"):
+        remove_partial(out / name)
 
 
 def _describe(network: Any) -> str:
