@@ -78,7 +78,9 @@ def read_header(fp: IO[bytes], size: int, *, source: str) -> Header:
     except Exception as error:  # a header is a Python literal: many things can go wrong
         raise GlassnetError(f"not a valid .npy header ({one_line(error)})", source=source) from None
     if dtype.hasobject:
-        raise GlassnetError("holds Python objects, which glassnet never unpickles", source=source)
+        raise GlassnetError(
+            "holds Python objects (a pickle), which glassnet never unpickles", source=source
+        )
     if any(n < 0 for n in shape):
         raise GlassnetError(f"the header claims a negative size {shape}", source=source)
     header = Header(tuple(shape), bool(fortran_order), dtype, fp.tell() - start)
