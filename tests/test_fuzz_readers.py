@@ -133,6 +133,7 @@ def _remove_work() -> Iterator[None]:
     yield
     shutil.rmtree(WORK, ignore_errors=True)
 
+
 EXAMPLE = example_text("mazur").encode()
 CLAIMS = b'[claims]\nnet_h1 = "0.3775"\nout_o1 = 0.75136507\n"w5+" = "0.35891648"\n'
 CSV = b"a,b,label\n0,0,no\n0,1,yes\n1,0,yes\n1,1,no\n0.5,1e3,yes\n"

@@ -567,23 +567,21 @@ class _Reader:
                 f"{name} does not match its checksum (corrupted, truncated, or from another save)",
             )
         self.npz_name = name
-        source = f"{self.path}: arrays: {name}"
         try:
             self.archive = zipfile.ZipFile(io.BytesIO(data))
             for info in self.archive.infolist():
                 key = info.filename.removesuffix(".npy")
                 if info.filename == key or info.is_dir():
-                    raise GlassnetError(f"member {key!r} is not an .npy file", source=source)
+                    raise GlassnetError(f"member {key!r} is not an .npy file")
                 if info.compress_type != zipfile.ZIP_STORED:
                     raise GlassnetError(
-                        f"member {key!r} is compressed; glassnet writes them stored",
-                        source=source,
+                        f"member {key!r} is compressed; glassnet writes them stored"
                     )
                 with self.archive.open(info) as member:
-                    header = read_header(member, info.file_size, source=f"{source}: {key}")
+                    header = read_header(member, info.file_size, source=f"member {key!r}")
                 self.members[key] = (info, header)
         except GlassnetError as error:
-            raise self.fail("arrays", f"{name} is not a valid .npz file: {error.detail}") from None
+            raise self.fail("arrays", f"{name} is not a valid .npz file: {error}") from None
         except (ValueError, OSError, zipfile.BadZipFile, EOFError, RuntimeError) as error:
             raise self.fail(
                 "arrays", f"{name} is not a valid .npz file: {one_line(error)}"

@@ -80,6 +80,7 @@ def report_steps(steps: int, rows: int = 10) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     from glassnet.config import is_training_config
+    from glassnet.tomlfile import read_toml
 
     if args.example.endswith(".toml") and is_training_config(args.example):
         for flag, value in (
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         ("--threads", args.threads),
     ):
         if given:
+            if args.example.endswith(".toml"):
+                read_toml(args.example)  # a file that cannot be read says why, not this
             raise GlassnetError(
                 f"{flag} is for training files (a .toml file with a [data] "
                 f"table), not worked examples"
