@@ -36,6 +36,7 @@ from glassnet.data import from_config
 from glassnet.data.arrays import load_npy, load_npz
 from glassnet.data.csv import load_csv, load_csv_features
 from glassnet.data.idx import read_idx, write_idx
+from glassnet.data.preprocess import Preprocessor
 from glassnet.errors import GlassnetError
 from glassnet.examples import example_text, load_example
 from glassnet.init import init_network
@@ -193,7 +194,7 @@ def _model_files() -> tuple[bytes, bytes]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     net = init_network([20, 16, 3], ["relu", "softmax"], loss="cross_entropy", rng=0)
-    pre = {"format": 1, "kind": "standard", "offset": np.linspace(0, 1, 300), "scale": [2.0]}
+    pre = {"format": 1, "kind": "standard", "offset": [0.5] * 20, "scale": [2.0] * 20}
     path = save_model(folder / "m.json", net, classes=["a", "b", "c"], preprocessing=pre,
                       metadata={"title": "fuzz", "epochs": 3})  # fmt: skip
     npz = arrays_path(path)
@@ -334,7 +335,13 @@ def _npz_file(data: bytes) -> None:
 
 def _model_json(data: bytes) -> None:
     path = _with_arrays(data, MODEL_NPZ, MODEL_JSON, "m.json")
-    loads_or_fails_cleanly(lambda: load_model(path), "m.json")
+
+    def read() -> None:
+        model = load_model(path)  # and its preprocessing, as evaluate and predict read it
+        if model.preprocessing is not None:
+            Preprocessor.from_dict(model.preprocessing, source=str(path))
+
+    loads_or_fails_cleanly(read, "m.json")
 
 
 def _model_arrays(npz: bytes) -> None:

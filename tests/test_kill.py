@@ -210,3 +210,27 @@ def test_a_killed_run_resumes_bit_identically(tmp_path):
 @pytest.mark.slow
 def test_a_run_killed_many_times_resumes_bit_identically(tmp_path):
     kill_and_resume(tmp_path, epochs=150, kills=12, rng=random.Random(4))
+
+
+def test_a_run_removes_what_killed_runs_left_in_its_folder(tmp_path, capsys):
+    config = tmp_path / "run.toml"
+    config.write_text(TRAINING.replace("EPOCHS", "1"))
+    out = tmp_path / "out"
+    out.mkdir()
+    litter = [
+        ".checkpoint.json.a1b2c3d4.part",
+        ".checkpoint.0123456789ab.npz.a1b2c3d4.part",
+        "checkpoint.0123456789ab.npz",
+        ".model.json.zz_zz_zz.part",
+        "model.fedcba987654.npz",
+        ".history.json.a1b2c3d4.part",
+        ".history.csv.a1b2c3d4.part",
+    ]
+    others = ["notes.txt", "model.npz", ".other.json.a1b2c3d4.part", "checkpoint.0123.npz"]
+    for name in litter + others:
+        (out / name).write_bytes(b"x")
+    assert main(["train", str(config), "-o", str(out), "-q"]) == 0
+    assert "wrote" not in capsys.readouterr().out
+    arrays = [arrays_path(out / name).name for name in ("model.json", "checkpoint.json")]
+    written = ["model.json", "checkpoint.json", "history.json", "history.csv"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*others, *arrays, *written])
