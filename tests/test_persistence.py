@@ -460,3 +460,19 @@ def test_damaged_training_state_is_one_line(tmp_path, change, expected):
     rewrite(path, lambda d: change(d["training"]))
     path.write_text(path.read_text().replace("Infinity", "1e400"))
     assert expected in one_line_error(path, load_checkpoint)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (["1.5", 2.0], r"weights: expected numbers in shape \(3, 2\)"),
+        ([True, 2.0], r"weights: expected numbers in shape \(3, 2\)"),
+        ([None, 2.0], r"weights: expected numbers in shape \(3, 2\)"),
+        ([1e300, 2.0], r"weights: a value is out of the float32 range"),
+    ],
+)
+def test_inline_arrays_hold_only_numbers(tmp_path, row, expected):
+    path = saved(tmp_path, big=False)
+    rewrite(path, lambda d: d["network"]["layers"][0]["weights"].__setitem__(1, row))
+    with pytest.raises(GlassnetError, match=expected):
+        load_model(path)

@@ -628,14 +628,17 @@ class _Reader:
         if isinstance(value, dict):
             a = self._member(value, where)
         else:
-            if shape is not None and _count_values(value) > math.prod(shape):
-                raise self.fail(where, f"expected numbers in shape {shape}")
+            expected = f" in shape {shape}" if shape is not None else ""
+            count = _count_numbers(value)
+            if count is None or (shape is not None and count != math.prod(shape)):
+                raise self.fail(where, f"expected numbers{expected}")
             try:
                 with warnings.catch_warnings():
-                    warnings.simplefilter("error")  # e.g. overflow of 1e300 to float32
+                    warnings.simplefilter("error", RuntimeWarning)
                     a = np.array(value, dtype=dtype or np.float64)
-            except (TypeError, ValueError, OverflowError, RuntimeWarning):
-                expected = f" in shape {shape}" if shape is not None else ""
+            except RuntimeWarning:  # 1e300 overflows float32
+                raise self.fail(where, f"a value is out of the {dtype} range") from None
+            except (TypeError, ValueError, OverflowError):
                 raise self.fail(where, f"expected numbers{expected}") from None
         if dtype is not None:
             a = a.astype(dtype, copy=False)
@@ -646,15 +649,20 @@ class _Reader:
         return a
 
 
-def _count_values(value: Any) -> int:
-    """How many plain values nested lists hold (so a huge inline array is refused cheaply)."""
+def _count_numbers(value: Any) -> int | None:
+    """How many numbers nested lists hold, or ``None`` if anything else is among them.
+
+    NumPy would take ``"1.5"`` and ``true`` for numbers; a model file holds only numbers.
+    """
     count, stack = 0, [value]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
-        else:
+        elif isinstance(item, int | float) and not isinstance(item, bool):
             count += 1
+        else:
+            return None
     return count
 
 
