@@ -14,6 +14,7 @@ all; ``-m slow`` runs each reader ten times as long.
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import hashlib
 import io
@@ -21,7 +22,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +128,7 @@ def fuzz(reader: Callable[..., None], strategy: st.SearchStrategy[Any]) -> tuple
 
 
 WORK = Path(tempfile.mkdtemp(prefix="glassnet-fuzz-"))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _remove_work() -> Iterator[None]:
-    yield
-    shutil.rmtree(WORK, ignore_errors=True)
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 
 
 EXAMPLE = example_text("mazur").encode()
