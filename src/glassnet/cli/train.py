@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         ("--threads", args.threads),
     ):
         if given:
+            if args.example.endswith(".toml"):
+                read_toml(args.example)  # a file that cannot be read says why, not this
             raise GlassnetError(
                 f"{flag} is for training files (a .toml file with a [data] "
                 f"table), not worked examples"
@@ -150,7 +152,7 @@ def run_training_file(args: argparse.Namespace) -> int:
     """Train as the file says; write model, history and plot; 130 after Ctrl-C."""
     from glassnet.config import SHUFFLE_STREAM, read_config
     from glassnet.data import from_config
-    from glassnet.persistence import save_model
+    from glassnet.persistence import arrays_path, save_model
     from glassnet.progress import make_progress
     from glassnet.training import Checkpointer, Trainer, evaluate
 
@@ -214,6 +216,7 @@ def run_training_file(args: argparse.Namespace) -> int:
         checkpointer.load(trainer)
         say(f"resuming from {checkpoint_path} (after {trainer.position(train.n_samples)})")
     out.mkdir(parents=True, exist_ok=True)
+    clean_output(out)
     validation = None
     if splits.validation is not None:
         validation = (splits.validation.X, splits.validation.y)
@@ -249,8 +252,9 @@ def run_training_file(args: argparse.Namespace) -> int:
             metadata=metadata,
         )
     ]
-    if (out / "model.npz").exists():
-        written.append(out / "model.npz")
+    arrays = arrays_path(out / "model.json")
+    if arrays is not None:
+        written.append(arrays)
     from glassnet.atomic import write_text_atomic
 
     document = {**history.to_dict(), "test": results or None}
@@ -282,6 +286,17 @@ def _check_memory(config: Any, splits: Any, optimizer: Any) -> None:
         keep_best=early is not None and early.restore_best,
     )
     check_memory(needed)
+
+
+def clean_output(out: Path) -> None:
+    """Remove what runs killed in ``out`` left: temporary files, arrays no JSON names."""
+    from glassnet.atomic import remove_partial
+    from glassnet.persistence import remove_litter
+
+    for name in ("checkpoint.json", "model.json"):
+        remove_litter(out / name)
+    for name in ("history.json", "history.csv", "history.png"):
+        remove_partial(out / name)
 
 
 def _describe(network: Any) -> str:

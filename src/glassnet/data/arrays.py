@@ -17,6 +17,7 @@ it would load it whole.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,9 @@ from numpy.typing import NDArray
 
 from glassnet.data.dataset import Dataset, Features, check_features, targets_from_array
 from glassnet.errors import GlassnetError
+from glassnet.npyfile import Header, one_line, read_data, read_header
+
+NPY_MAGIC = b"\x93NUMPY"
 
 
 def load_npz(
@@ -46,15 +50,22 @@ def load_npz(
     """
     source = str(path)
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise GlassnetError("expected an .npz archive, got a single array", source=source)
-        with loaded as archive:
+        if not zipfile.is_zipfile(path):
+            with open(path, "rb") as file:
+                is_npy = file.read(len(NPY_MAGIC)) == NPY_MAGIC
+            if is_npy:
+                raise GlassnetError("expected an .npz archive, got a single array", source=source)
+            raise GlassnetError("not a readable .npy/.npz file (not a zip archive)", source=source)
+        with zipfile.ZipFile(path) as archive:
             arrays = {key: _member(archive, key, source) for key in (x, y)}
     except (FileNotFoundError, IsADirectoryError):
         raise GlassnetError("no such file", source=source) from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise GlassnetError(f"not a readable .npy/.npz file ({error})", source=source) from None
+    except MemoryError:
+        raise GlassnetError("too large to read into memory", source=source) from None
+    except (OSError, ValueError, EOFError, RuntimeError, zipfile.BadZipFile) as error:
+        raise GlassnetError(
+            f"not a readable .npy/.npz file ({one_line(error)})", source=source
+        ) from None
     X = _features(arrays[x], f"{source}: {x}")
     return _dataset(X, arrays[y], task, classes, name or Path(path).stem, f"{source}: {y}")
 
@@ -85,24 +96,51 @@ def load_array(path: str | Path, *, mmap: bool = False) -> NDArray[Any]:
     """One array from a ``.npy`` file (never unpickling objects)."""
     source = str(path)
     try:
+        if zipfile.is_zipfile(path):
+            raise GlassnetError(
+                "expected a single array (.npy), got an .npz archive", source=source
+            )
+        _check_npy(Path(path), source)
         array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (FileNotFoundError, IsADirectoryError):
         raise GlassnetError("no such file", source=source) from None
+    except MemoryError:
+        raise GlassnetError("too large to read into memory", source=source) from None
     except (OSError, ValueError, EOFError) as error:
-        raise GlassnetError(f"not a readable .npy file ({error})", source=source) from None
+        raise GlassnetError(
+            f"not a readable .npy file ({one_line(error)})", source=source
+        ) from None
     if not isinstance(array, np.ndarray):
         raise GlassnetError("expected a single array (.npy), got an .npz archive", source=source)
     return array
 
 
-def _member(archive: Any, key: str, source: str) -> NDArray[Any]:
-    if key not in archive.files:
-        raise GlassnetError(
-            f"no array {key!r} in the archive (it holds {', '.join(archive.files) or 'none'})",
-            source=source,
-        )
-    array: NDArray[Any] = archive[key]
-    return array
+def _check_npy(path: Path, source: str) -> Header:
+    """The checked header of the ``.npy`` file at ``path`` (its data is the size it claims)."""
+    with path.open("rb") as file:
+        try:
+            return read_header(file, os.fstat(file.fileno()).st_size, source=source)
+        except GlassnetError as error:
+            raise GlassnetError(
+                f"not a readable .npy file ({error.detail})", source=source
+            ) from None
+
+
+def _member(archive: zipfile.ZipFile, key: str, source: str) -> NDArray[Any]:
+    """The array ``key`` of an ``.npz`` archive, its header checked before its data is read."""
+    names = [n.removesuffix(".npy") for n in archive.namelist() if n.endswith(".npy")]
+    if key not in names:
+        listed = " ".join(", ".join(names[:20]).split()) or "none"
+        raise GlassnetError(f"no array {key!r} in the archive (it holds {listed})", source=source)
+    info = archive.getinfo(f"{key}.npy")
+    with archive.open(info) as member:
+        try:
+            header = read_header(member, info.file_size, source=f"{source}: {key}")
+            return read_data(member, header, source=f"{source}: {key}")
+        except GlassnetError as error:
+            raise GlassnetError(
+                f"not a readable .npy/.npz file ({key}: {error.detail})", source=source
+            ) from None
 
 
 def _features(

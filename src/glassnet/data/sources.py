@@ -26,6 +26,7 @@ from glassnet.data.idx import read_idx
 from glassnet.data.mnist import SPLITS, images_dataset, load_mnist
 from glassnet.data.synthetic import GENERATORS, moons, spirals, xor
 from glassnet.errors import GlassnetError, did_you_mean
+from glassnet.npyfile import one_line
 
 COMMON_KEYS = {"format", "limit", "name"}
 FORMAT_KEYS = {
@@ -69,9 +70,13 @@ class _Table:
         if not isinstance(value, str) or not value:
             raise self.fail(key, "missing" if value is None else
                             f"expected a path (a string), got {value!r}")  # fmt: skip
-        path = Path(value).expanduser()
-        path = path if path.is_absolute() else self.base_dir / path
-        if not path.exists():
+        try:
+            path = Path(value).expanduser()
+            path = path if path.is_absolute() else self.base_dir / path
+            exists = path.exists()
+        except (OSError, ValueError, RuntimeError) as error:  # too long, a NUL byte, no home
+            raise self.fail(key, f"not a usable path: {one_line(error)}") from None
+        if not exists:
             raise self.fail(key, f"no such file: {path}")
         return path
 
@@ -143,7 +148,7 @@ def load_source(
                             f"got {table!r}", source=source, field=field)  # fmt: skip
     t = _Table(table, Path(base_dir), source, field)
     kind = t.data.get("format")
-    if kind not in FORMAT_KEYS:
+    if not isinstance(kind, str) or kind not in FORMAT_KEYS:
         raise t.fail("format", f"expected one of {', '.join(FORMATS)}, got {kind!r}")
     t.check_keys(COMMON_KEYS | FORMAT_KEYS[kind])
     limit = t.integer("limit", None, minimum=1)
