@@ -405,6 +405,26 @@ def test_evaluate_and_predict_warn_about_inputs_far_outside_the_trained_range(
     assert (code, err) == (0, "")
 
 
+def test_a_model_saved_from_python_records_what_fit_saw(tmp_path, capsys):
+    """The README's old mistake: trained on scaled inputs, saved with neither preprocessing
+    nor metadata. fit records the range on the network; save_model writes it; evaluate warns."""
+    data = spirals(100, seed=1)
+    net = spiral_net(hidden=(4,))
+    X = (data.X - data.X.min()) / (data.X.max() - data.X.min())
+    assert net.input_range is None
+    fit(net, X, data.y, optimizer=SGD(0.5), epochs=1, batch_size=20, progress="quiet")
+    assert net.input_range == [float(X.astype(np.float32).min()), float(X.astype(np.float32).max())]
+    save_model(tmp_path / "m.json", net, classes=[0, 1])
+    assert load_model(tmp_path / "m.json").metadata["input_range"] == net.input_range
+    rows = "\n".join(f"{a},{b},{c}" for (a, b), c in zip(X * 255, data.y))
+    (tmp_path / "raw.csv").write_text("a,b,label\n" + rows + "\n")
+    code, _, err = run(capsys, "evaluate", tmp_path / "m.json", tmp_path / "raw.csv")
+    assert code == 0 and "the model has no saved preprocessing" in err
+    # Metadata given by the caller wins.
+    save_model(tmp_path / "n.json", net, metadata={"input_range": [-1.0, 1.0]})
+    assert load_model(tmp_path / "n.json").metadata["input_range"] == [-1.0, 1.0]
+
+
 def test_cli_trained_model_warns_only_when_the_data_is_not_what_it_was_trained_on(
     tmp_path, capsys
 ):

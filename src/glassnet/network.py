@@ -116,6 +116,13 @@ class Network:
     names : Names, optional
         What the explanations call each input, neuron, weight and bias;
         defaults to ``i1…``, ``h1…``, ``o1…``, ``w1…``, ``b1…``.
+
+    Attributes
+    ----------
+    input_range : list of float, or None
+        ``[min, max]`` of the inputs the network was last trained on, recorded by
+        ``Trainer.fit`` and saved in a model's metadata, so that ``glassnet
+        evaluate`` can warn about inputs far outside it (unscaled pixels, say).
     """
 
     def __init__(
@@ -131,6 +138,7 @@ class Network:
         self.batch_reduction = batch_reduction
         self._validate()
         self.names = names if names is not None else default_names(self)
+        self.input_range: list[float] | None = None
 
     def _validate(self) -> None:
         if not self.layers:

@@ -236,8 +236,19 @@ def _model_document(
         "network": network,
         "classes": None if classes is None else [_plain(c) for c in classes],
         "preprocessing": preprocessing,
-        "metadata": metadata or {},
+        "metadata": _with_input_range(metadata or {}, network),
     }
+
+
+def _with_input_range(metadata: dict[str, Any], network: Network) -> dict[str, Any]:
+    """``metadata`` with the range of the inputs ``network`` was trained on, unless it has one.
+
+    ``glassnet evaluate`` and ``predict`` warn about inputs far outside that range
+    (a model saved without its preprocessing, fed raw pixels).
+    """
+    if "input_range" in metadata or not network.input_range:
+        return metadata
+    return {**metadata, "input_range": network.input_range}
 
 
 def _plain(value: Any) -> Any:

@@ -241,6 +241,14 @@ def check_features(network: Network, X: ArrayLike, *, field: str = "X") -> Array
     return x
 
 
+def input_range(X: ArrayLike) -> list[float]:
+    """``[min, max]`` of all values of ``X``, ``[]`` for no samples."""
+    x = np.asarray(X)
+    if x.size == 0:
+        return []
+    return [float(np.min(x)), float(np.max(x))]
+
+
 @dataclass
 class Targets:
     """What the loss compares against: for classification the integer ``labels``
@@ -457,6 +465,7 @@ class Trainer:
         targets = Targets.of(self.network, y, x.shape[0])
         if x.shape[0] == 0:
             raise GlassnetError("no training samples", field="X")
+        self.network.input_range = input_range(x)
         val = None
         if validation is not None:
             vx = check_features(self.network, validation[0], field="validation X")

@@ -83,15 +83,6 @@ def load_labelled(
     return X, dataset.y
 
 
-def input_range(X: Any) -> list[float]:
-    """``[min, max]`` of all values of ``X`` (what the network saw), for the model's
-    metadata; ``[]`` for no samples."""
-    x = np.asarray(X)
-    if x.size == 0:
-        return []
-    return [float(np.min(x)), float(np.max(x))]
-
-
 def range_warning(model: Any, X: Any, source: str) -> str | None:
     """A warning when the inputs ``X`` (preprocessed as the model's were) lie far
     outside the range the model was trained on (``metadata.input_range``), else None.
@@ -109,6 +100,8 @@ def range_warning(model: Any, X: Any, source: str) -> str | None:
         low, high = float(recorded[0]), float(recorded[1])
     except (TypeError, ValueError):
         return None
+    from glassnet.training import input_range
+
     seen = input_range(X)
     if not seen:
         return None

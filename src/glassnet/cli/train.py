@@ -181,13 +181,12 @@ def run_training_file(args: argparse.Namespace) -> int:
     checkpoint_path = out / "checkpoint.json"
     if args.resume and not checkpoint_path.is_file():
         raise GlassnetError(f"no checkpoint to resume from in {out}; run without --resume to start")
-    from glassnet.cli.evaluate import input_range
-
+    # Trainer.fit records the range of the (preprocessed) training inputs on the
+    # network; save_model adds it to this metadata.
     metadata: dict[str, Any] = {
         "title": config.title,
         "config": config.path.name,
         "seed": config.seed,
-        "input_range": input_range(train.X),
     }
     classes, preprocessing = splits.classes, splits.preprocessor.to_dict()
     model_info = {"classes": classes, "preprocessing": preprocessing, "metadata": metadata}
