@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from glassnet import compiled, engine
-from glassnet.engine import BatchStep, backprop, backward, forward, train
+from glassnet.check import catalogue
+from glassnet.engine import BatchStep, Variant, backprop, backward, forward, train
 from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.examples import load_example
 from glassnet.init import init_network
@@ -17,13 +18,16 @@ from glassnet.optimizers import SGD
 from glassnet.training import Trainer, check_features
 
 
-def repeated_backprop(network, x, t, lr, steps):
+def repeated_backprop(network, x, t, lr, steps, variant=engine.EXACT):
     """``steps`` updates through ``backprop`` (the traced path), and each loss after."""
     losses = []
     for _ in range(steps):
-        trace = backprop(network, x, t, lr, detailed=False)
-        network = trace.network_after
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence shows in the loss
+            trace = backprop(network, x, t, lr, detailed=False, variant=variant)
         losses.append(trace.loss_after)
+        if not np.isfinite(trace.loss_after):
+            break
+        network = trace.network_after
     return network, np.array(losses)
 
 
@@ -92,6 +96,78 @@ def test_generated_code_matches_backprop(case, n_samples):
     assert_networks_close(result.network, expected)
     np.testing.assert_allclose(result.losses, losses, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(result.outputs, forward(expected, x)[-1].out, rtol=1e-12, atol=1e-15)
+
+
+#: Every switch of ``Variant`` on its own, and two together (mistake 1 reads the new
+#: weights that mistakes 6 and 7 make, so the combination tests the order of the lines).
+VARIANTS = [
+    Variant(hidden_deltas_after_update=True),
+    Variant(derivative_at_output=True),
+    Variant(gradient_scale=2.0),
+    Variant(gradient_scale=0.5),
+    Variant(flip_bias_training=True),
+    Variant(shared_bias_from_first=True),
+    Variant(update_sign=1.0),
+    *(Variant(round_decimals=k) for k in (2, 3, 4, 5, 6)),
+    Variant(learning_rate_power=2),
+    Variant(learning_rate_power=0),
+    Variant(flip_batch_reduction=True),
+    Variant(hidden_deltas_after_update=True, update_sign=1.0, round_decimals=4),
+    Variant(derivative_at_output=True, flip_bias_training=True, shared_bias_from_first=True),
+]
+
+
+def assert_same_training(network, x, t, lr, steps, variant):
+    """The generated code for ``variant`` against ``steps`` calls of ``backprop(variant=...)``.
+
+    To 1e-12 relative, not bit for bit: NumPy's sigmoid is ``e / (1 + e)`` with
+    ``e = exp(-|net|)`` where the generated line is ``1 / (1 + exp(-net))``, and BLAS
+    may fuse a multiply-add, so single values differ in the last bit or two.
+
+    The reference runs with row-major weights. A rounding variant (mistake 7) can meet
+    an exact decimal tie, where that last bit decides the rounded value: hill rounded
+    to 2 decimals reaches -0.07 * 0.78 + 0.12 * -0.42 = -0.105 at update 13. NumPy's
+    matmul with the default column-major weights rounds it to -0.1, with row-major
+    weights (like the generated code, one product at a time) to -0.11.
+    """
+    network = network.copy()
+    for layer in network.layers:
+        layer.weights = np.ascontiguousarray(layer.weights)
+    n = np.atleast_2d(x).shape[0]
+    assert compiled.compile_network(network, n, variant) is not None
+    expected, losses = repeated_backprop(network, x, t, lr, steps, variant)
+    diverged = np.flatnonzero(~np.isfinite(losses))
+    if diverged.size:  # both stop before the first non-finite loss, with the same network
+        with pytest.raises(TrainingDivergedError, match=f"at step {diverged[0] + 1};") as error:
+            train(network, x, t, lr, steps, variant=variant)
+        before, _ = repeated_backprop(network, x, t, lr, int(diverged[0]), variant)
+        assert_networks_close(error.value.network, before)
+        return
+    result = train(network, x, t, lr, steps, variant=variant)
+    assert_networks_close(result.network, expected)
+    np.testing.assert_allclose(result.losses, losses, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(result.outputs, forward(expected, x)[-1].out, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["mazur", "lamsal", "hill"])
+def test_every_catalogued_mistake_trains_compiled_like_backprop(name):
+    ex = load_example(name)
+    for mistake in catalogue(ex):
+        assert_same_training(
+            ex.network, ex.inputs, ex.targets, ex.learning_rate, 300, mistake.variant
+        )
+
+
+@pytest.mark.parametrize("n_samples", [1, 3])
+@pytest.mark.parametrize("case", CASES)
+def test_every_variant_trains_compiled_like_backprop_on_small_networks(case, n_samples):
+    activations, loss, bias, train_bias, reduction = case
+    network = small_network(activations, loss, bias, train_bias, reduction, seed=n_samples)
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1, (n_samples, 3))
+    t = rng.uniform(0.05, 0.95, (n_samples, 2))
+    for variant in VARIANTS:
+        assert_same_training(network, x, t, 0.3, 40, variant)
 
 
 def test_generated_code_is_the_explanations_formulas():

@@ -37,7 +37,7 @@ def parse_claims(table: dict[str, Any], quantities: Quantities, *, source: str) 
     """
     claims: dict[str, Claim] = {}
     for name, value in table.items():
-        where = f"claims.{_toml_key(name)}"
+        where = f"claims.{toml_key(name)}"
         try:
             key = quantities.resolve(name)
         except ValueError as error:
@@ -59,5 +59,6 @@ def parse_claims(table: dict[str, Any], quantities: Quantities, *, source: str) 
     return sorted(claims.values(), key=lambda c: quantities.rank(c.key))
 
 
-def _toml_key(name: str) -> str:
+def toml_key(name: str) -> str:
+    """``name`` as a TOML key: bare when it can be, else quoted (``"w5+"``)."""
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{name}"'
