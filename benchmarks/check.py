@@ -8,7 +8,8 @@ mistake of the catalogue.
 
 ``python -m benchmarks.check EXAMPLE CLAIMS`` runs ``glassnet check EXAMPLE CLAIMS``
 in this process (imports included, as a user would run it) and prints a
-``RESULT`` line with the wall and CPU seconds, the exit status (1: claims
+``RESULT`` line with the wall and CPU seconds (this process's; the C compiler
+runs in a child process, in the wall time only), the exit status (1: claims
 disagree) and the peak memory.
 """
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glassnet import compiled, engine
+from glassnet import compiled, engine, native
 from glassnet.check import catalogue
 from glassnet.engine import BatchStep, Variant, backprop, backward, forward, train
 from glassnet.errors import GlassnetError, TrainingDivergedError
@@ -152,6 +152,7 @@ def assert_same_training(network, x, t, lr, steps, variant):
 @pytest.mark.parametrize("name", ["mazur", "lamsal", "hill"])
 def test_every_catalogued_mistake_trains_compiled_like_backprop(name):
     ex = load_example(name)
+    compiled.prepare(ex.network, 1, [m.variant for m in catalogue(ex)])  # one compiler run
     for mistake in catalogue(ex):
         assert_same_training(
             ex.network, ex.inputs, ex.targets, ex.learning_rate, 300, mistake.variant
@@ -166,6 +167,7 @@ def test_every_variant_trains_compiled_like_backprop_on_small_networks(case, n_s
     rng = np.random.default_rng(7)
     x = rng.normal(0, 1, (n_samples, 3))
     t = rng.uniform(0.05, 0.95, (n_samples, 2))
+    compiled.prepare(network, n_samples, VARIANTS)  # one compiler run
     for variant in VARIANTS:
         assert_same_training(network, x, t, 0.3, 40, variant)
 
@@ -323,3 +325,98 @@ def test_step_scaled_is_for_plain_sgd_only():
     np.testing.assert_array_equal(p, [0.5, 3.0])
     with pytest.raises(GlassnetError, match="step_scaled is for plain SGD"):
         SGD(0.1, momentum=0.9).step_scaled([p], [p])
+
+
+def assert_same_bits(network, x, t, lr, steps, variants):
+    """The Python loop and the C loop of each variant (``compile_network`` picks between
+    them) give equal results, not just close ones: the same IEEE operations in the
+    same order. One compiler run for all the variants."""
+    x, t = np.atleast_2d(x), np.atleast_2d(t)
+    variants = [None if v == engine.EXACT else v for v in variants]
+    c_loops = native.build(network, x.shape[0], variants)
+    params = compiled.parameters(network)
+    for variant in variants:
+        python = compiled._python_loop(network, x.shape[0], variant)
+        eta = lr ** (variant or engine.EXACT).learning_rate_power
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = python(params, x.tolist(), t.tolist(), eta, steps, None)
+            b = c_loops[variant](params, x.tolist(), t.tolist(), eta, steps)
+        assert a[0] == b[0]  # as many updates (fewer when the loss became non-finite)
+        np.testing.assert_array_equal(a[1], b[1])
+        np.testing.assert_array_equal(a[2], b[2])
+        if a[0] == steps:
+            np.testing.assert_array_equal(a[3], b[3])
+
+
+@pytest.mark.parametrize("name", ["mazur", "lamsal", "hill"])
+def test_the_c_loop_gives_the_python_loops_bits(name):
+    """Same lines, same IEEE operations in the same order: equal, not just close."""
+    assert native.enabled()
+    ex = load_example(name)
+    variants = [engine.EXACT, *(m.variant for m in catalogue(ex)), *VARIANTS]
+    assert_same_bits(ex.network, ex.inputs, ex.targets, ex.learning_rate, 5000, variants)
+
+
+@pytest.mark.parametrize("n_samples", [1, 3])
+@pytest.mark.parametrize("case", CASES)
+def test_the_c_loop_gives_the_python_loops_bits_on_small_networks(case, n_samples):
+    activations, loss, bias, train_bias, reduction = case
+    network = small_network(activations, loss, bias, train_bias, reduction, seed=n_samples)
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1, (n_samples, 3))
+    t = rng.uniform(0.05, 0.95, (n_samples, 2))
+    assert_same_bits(network, x, t, 0.3, 500, [engine.EXACT, *VARIANTS])
+
+
+def test_c_libraries_are_built_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLASSNET_CACHE", str(tmp_path / "cache"))
+    ex = load_example("lamsal")
+    variants = [None, Variant(round_decimals=3)]
+    first = native.build(ex.network, 1, variants)
+    assert set(first) == set(variants)
+    (library,) = (tmp_path / "cache").glob("*.so")
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+
+    def no_compiler(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(native.subprocess, "run", no_compiler)
+    again = native.build(ex.network, 1, variants)
+    x, t = ex.inputs.tolist(), ex.targets.tolist()
+    params = compiled.parameters(ex.network)
+    a, b = first[None](params, x, t, 0.6, 100), again[None](params, x, t, 0.6, 100)
+    np.testing.assert_array_equal(a[2], b[2])
+    assert list((tmp_path / "cache").glob("*.so")) == [library]
+
+
+def test_without_a_compiler_training_runs_the_python_loop(monkeypatch):
+    monkeypatch.setenv("CC", "no-such-compiler-glassnet")
+    monkeypatch.setattr(compiled, "_NATIVE", {})
+    monkeypatch.setattr(compiled, "NATIVE_STEPS", 10)
+    assert not native.enabled()
+    ex = load_example("hill")
+    assert_same_training(ex.network, ex.inputs, ex.targets, 0.1, 50, Variant(update_sign=1.0))
+    assert list(compiled._NATIVE.values()) == [None]  # tried, and fell back
+
+
+def test_long_training_runs_the_c_loop(monkeypatch):
+    monkeypatch.setattr(compiled, "_NATIVE", {})
+    monkeypatch.setattr(compiled, "NATIVE_STEPS", 2000)
+    ex = load_example("hill")
+    variant = Variant(derivative_at_output=True)
+    short = train(ex.network, ex.inputs, ex.targets, 0.1, 1999, variant=variant)
+    assert compiled._NATIVE == {}  # fewer updates: the Python loop, no compiler
+    long = train(ex.network, ex.inputs, ex.targets, 0.1, 2000, variant=variant)
+    assert next(iter(compiled._NATIVE.values())) is not None
+    np.testing.assert_array_equal(long.losses[:1999], short.losses)
+
+
+def test_a_progress_callback_gets_every_step_from_the_python_loop():
+    ex = load_example("mazur")
+    seen = []
+    result = train(ex.network, ex.inputs, ex.targets, 0.5, 30, on_step=lambda k, e: seen.append(e))
+    assert len(seen) == 30
+    np.testing.assert_array_equal(seen, result.losses)
+    np.testing.assert_array_equal(
+        result.losses, train(ex.network, ex.inputs, ex.targets, 0.5, 30).losses
+    )

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from glassnet import compiled
 from glassnet.claims import Claim, Quantities, agreement, parse_claims
 from glassnet.claims.names import split_trained
 from glassnet.claims.table import toml_key
@@ -402,6 +403,11 @@ class _Trial:
         self.step_keys = [v.claim.key for v in verdicts if v.claim.key in index]
         self.trained_keys = [v.claim.key for v in verdicts if v.claim.key not in index]
         self.wrong_steps = [v for v in verdicts if not v.agrees and v.claim.key in index]
+        if max(quantities.step_levels(self.trained_keys), default=0) >= compiled.NATIVE_STEPS:
+            # the catalogue's C training loops, built in one run of the compiler
+            ex = quantities.example
+            variants = [training_variant(m.variant, ex) for m in catalogue(ex)]
+            compiled.prepare(ex.network, ex.inputs.shape[0], variants)
 
     def run(
         self, mistakes: tuple[Mistake, ...], variant: Variant, *, pair: bool = False

@@ -483,7 +483,7 @@ def _train_compiled(
     compiled.set_parameters(current, params)
     if done < steps:
         raise diverged(current, bad, done + 1)
-    return TrainResult(network=current, losses=np.array(losses), outputs=np.array(outputs))
+    return TrainResult(network=current, losses=np.asarray(losses), outputs=np.array(outputs))
 
 
 class BatchStep:
