@@ -50,6 +50,23 @@ def test_examples_take_the_compiled_path_and_match_backprop(name):
     np.testing.assert_allclose(result.losses, losses, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize(
+    "value, decimals",
+    [
+        *[(0.0025, 3), (2.675, 2), (-0.105, 2), (0.5, 0), (1.5, 0), (-2.5, 0), (123456.5, -1)],
+        # past 2**51 once scaled (the slow branch), and inf
+        *[(3.0e12 + 0.5, 2), (7.1e15, 3), (np.inf, 2), (-np.inf, 4), (1e300, 6)],
+    ],
+)
+def test_generated_rounding_is_numpys(value, decimals):
+    """Python's round(0.0025, 3) is 0.003; NumPy's, and the generated code's, 0.002."""
+    rounded = eval(
+        compiled.round_code("value", decimals), {"value": value, "_rint": compiled._rint}
+    )
+    assert rounded == np.round(value, decimals)
+    assert np.round(0.0025, 3) != round(0.0025, 3)  # the two roundings do differ
+
+
 def test_mazur_reaches_the_published_loss_after_10000_updates():
     ex = load_example("mazur")
     result = train(ex.network, ex.inputs, ex.targets, ex.learning_rate, 10_000)

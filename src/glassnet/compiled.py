@@ -197,9 +197,10 @@ def round_code(code: str, decimals: int) -> str:
     NumPy scales by ``f = 10**decimals``, rounds half to even (``rint``) and scales
     back: ``rint(value * f) / f`` (for negative decimals ``rint(value / f) * f``).
     Python's ``round(value, decimals)`` rounds the decimal expansion instead and
-    differs, e.g. on 1.005. ``rint`` is the add-and-subtract of ``RINT``, no call;
-    past ``RINT_LIMIT`` (and for inf and NaN) ``_rint`` does it. One difference:
-    ``rint(-0.3)`` is -0.0 and this gives 0.0, the same number.
+    differs: 0.0025 to 3 decimals is 0.003 there, 0.002 here (2.5 rounds to even),
+    and 2.675 to 2 is 2.67 there, 2.68 here. ``rint`` is the add-and-subtract of
+    ``RINT``, no call; past ``RINT_LIMIT`` (and for inf and NaN) ``_rint`` does it.
+    One difference: ``rint(-0.3)`` is -0.0 and this gives 0.0, the same number.
     """
     factor = repr(float(10 ** abs(decimals)))
     scale, unscale = ("*", "/") if decimals >= 0 else ("/", "*")
