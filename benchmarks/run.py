@@ -1,6 +1,7 @@
 """Run the benchmark suite: every contender side by side, interleaved, in its own process.
 
-    python -m benchmarks              # tiny, mnist-epoch at 1 and 2 threads, explain (~3 minutes)
+    python -m benchmarks              # tiny, mnist-epoch at 1 and 2 threads, explain, check
+                                      # (~5 minutes)
     python -m benchmarks --mnist-98   # also the race to 98% test accuracy, 5 rounds (+2.5 min)
     python -m benchmarks --quick      # 3 rounds instead of 5, for a smoke test
 
@@ -13,8 +14,10 @@ process's VmHWM (the largest over rounds). All processes of a comparison get
 the same BLAS thread count (OMP/OpenBLAS/MKL variables and
 ``torch.set_num_threads``): mnist-epoch runs once per count in ``--threads``
 (default ``1,2``: one core, and both cores of the 2-core machine it was tuned
-on), with the GEMM ceiling measured at that count; tiny and explain run at the
-smallest count, mnist-98 at the largest.
+on), with the GEMM ceiling measured at that count; tiny, explain and check run at
+the smallest count, mnist-98 at the largest. check (``glassnet check`` of wrong
+figures after 1,000,000 updates, the slowest claims there are, with an empty
+cache of compiled C loops) runs at most 3 rounds.
 
 Writes ``benchmarks/results/latest.json`` and ``latest.md`` and prints the table.
 """
@@ -44,9 +47,9 @@ EPOCH_CONTENDERS = ("glassnet", "pytorch", "sklearn")
 N_TRAIN = 60_000
 
 
-def child(args: list[str], threads: int) -> dict[str, Any]:
+def child(args: list[str], threads: int, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``python -m benchmarks.<args>`` and return its ``RESULT`` line."""
-    env = dict(os.environ)
+    env = dict(os.environ, **(extra_env or {}))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
@@ -181,6 +184,44 @@ def bench_explain(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     }
 
 
+def bench_check(rounds: int, threads: int, log: Any) -> dict[str, Any]:
+    """``glassnet check`` with wrong @1,000,000 figures, once per example per round.
+
+    Each run starts with an empty cache of C loops (``glassnet.native``), so it
+    includes compiling them: the first check of an example on a machine.
+    """
+    from benchmarks.check import wrong_claims
+
+    work = Path(tempfile.mkdtemp(prefix="glassnet-bench-"))
+    examples = ["mazur", "lamsal", "hill"]
+    for example in examples:
+        (work / f"{example}.toml").write_text(wrong_claims(example))
+    runs: dict[str, list[dict[str, Any]]] = {ex: [] for ex in examples}
+    for r in range(rounds):
+        for ex in rotate(examples, r):
+            # an empty cache of built C loops: the time includes the compiler (the worst case)
+            cache = tempfile.mkdtemp(prefix="cache-", dir=work)
+            runs[ex].append(
+                child(["check", ex, str(work / f"{ex}.toml")], threads, {"GLASSNET_CACHE": cache})
+            )
+        log(f"check: round {r + 1}/{rounds} done")
+    out: dict[str, Any] = {}
+    for ex in examples:
+        out[ex] = {
+            "seconds": spread([run["seconds"] for run in runs[ex]]),
+            "cpu_seconds": spread([run["cpu_seconds"] for run in runs[ex]]),
+            "status": max(run["status"] for run in runs[ex]),
+            "peak_rss_mb": max(run["peak_rss_mb"] for run in runs[ex]),
+        }
+    return out
+
+
+def worst_check(check: dict[str, Any]) -> tuple[str, float]:
+    """The example whose check took longest (by median wall time) and that time."""
+    example = max(check, key=lambda ex: check[ex]["seconds"]["median"])
+    return example, check[example]["seconds"]["median"]
+
+
 def bench_mnist98(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     names = ["glassnet", "pytorch"]
     runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
@@ -308,6 +349,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {ex} | {fmt} | {fmt_spread(r['seconds'])} | {r['bytes']:,} | "
             f"{r['peak_rss_mb']:.0f} |"
         )
+    if "check" in results:
+        lines += [
+            "",
+            "## check: `glassnet check` with wrong figures after 1,000,000 updates "
+            "(every mistake of the catalogue trained that far)",
+            "",
+            "| example | seconds | CPU seconds | exit status | peak RSS MB |",
+            "|---|---|---|---|---|",
+        ]
+        for ex, r in results["check"].items():
+            lines.append(
+                f"| {ex} | {fmt_spread(r['seconds'])} | {fmt_spread(r['cpu_seconds'])} | "
+                f"{r['status']} | {r['peak_rss_mb']:.0f} |"
+            )
     lines += ["", "## acceptance", ""]
     for check in results["acceptance"]:
         lines.append(f"- {'✓' if check['met'] else '✗'} {check['target']}: {check['value']}")
@@ -320,7 +375,7 @@ def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(target: str, met: bool, value: str) -> None:
         checks.append({"target": target, "met": bool(met), "value": value})
 
-    for e in results["mnist_epoch"].values():
+    for e in results.get("mnist_epoch", {}).values():
         c, at = e["contenders"], f"({threads_label(e['threads'])})"
         g128 = c["glassnet"]["128"]
         for name, label in (("pytorch", "PyTorch"), ("sklearn", "scikit-learn")):
@@ -339,22 +394,23 @@ def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
             c["glassnet"]["peak_rss_mb"] <= c["pytorch"]["peak_rss_mb"],
             f"{c['glassnet']['peak_rss_mb']:.0f} MB vs {c['pytorch']['peak_rss_mb']:.0f} MB",
         )
-    t = results["tiny"]
-    add(
-        "tiny ≤ 0.1 × PyTorch autograd",
-        t["torch-autograd-sgd"]["glassnet_over_this"] <= 0.1,
-        f"{t['torch-autograd-sgd']['glassnet_over_this']:.4f}",
-    )
-    add(
-        "tiny ≤ 1.0 × pure-Python per-neuron",
-        t["python-per-neuron"]["glassnet_over_this"] <= 1.0,
-        f"{t['python-per-neuron']['glassnet_over_this']:.2f}",
-    )
-    add(
-        "tiny: every contender reaches E = 3.510188e-05",
-        all(r["loss_ok"] for r in t.values()),
-        ", ".join(f"{n} {r['loss']:.7e}" for n, r in t.items()),
-    )
+    t = results.get("tiny", {})
+    if t:
+        add(
+            "tiny ≤ 0.1 × PyTorch autograd",
+            t["torch-autograd-sgd"]["glassnet_over_this"] <= 0.1,
+            f"{t['torch-autograd-sgd']['glassnet_over_this']:.4f}",
+        )
+        add(
+            "tiny ≤ 1.0 × pure-Python per-neuron",
+            t["python-per-neuron"]["glassnet_over_this"] <= 1.0,
+            f"{t['python-per-neuron']['glassnet_over_this']:.2f}",
+        )
+        add(
+            "tiny: every contender reaches E = 3.510188e-05",
+            all(r["loss_ok"] for r in t.values()),
+            ", ".join(f"{n} {r['loss']:.7e}" for n, r in t.items()),
+        )
     if "mnist_98" in results:
         m = results["mnist_98"]
         add(
@@ -362,6 +418,13 @@ def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
             m["glassnet"]["epochs"] is not None and m["glassnet_over_pytorch"] < 1.0,
             f"{m['glassnet_over_pytorch']:.2f} ({m['glassnet']['seconds']['median']:.1f} s vs "
             f"{m['pytorch']['seconds']['median']:.1f} s)",
+        )
+    if "check" in results:
+        example, seconds = worst_check(results["check"])
+        add(
+            "check of wrong @1,000,000 claims under 10 s (worst example)",
+            seconds < 10 and all(r["status"] == 1 for r in results["check"].values()),
+            f"{seconds:.1f} s ({example})",
         )
     add(
         "suite under 10 minutes",
@@ -395,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[1, 2],
         help="BLAS thread counts to compare mnist-epoch at, e.g. 1,2 (default)",
     )
-    parser.add_argument("--only", choices=["tiny", "mnist-epoch", "explain"], action="append")
+    parser.add_argument(
+        "--only", choices=["tiny", "mnist-epoch", "explain", "check"], action="append"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for latest.*")
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)
@@ -404,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    only = set(args.only or ["tiny", "mnist-epoch", "explain"])
+    only = set(args.only or ["tiny", "mnist-epoch", "explain", "check"])
     results: dict[str, Any] = {}
     if "tiny" in only:
         results["tiny"] = bench_tiny(rounds, min(args.threads), log)
@@ -414,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         }
     if "explain" in only:
         results["explain"] = bench_explain(rounds, min(args.threads), log)
+    if "check" in only:
+        # some seconds a run: at most 3 rounds
+        results["check"] = bench_check(min(rounds, 3), min(args.threads), log)
     if args.mnist_98:
         results["mnist_98"] = bench_mnist98(rounds, max(args.threads), log)
     command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))
@@ -425,10 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(),
         "seconds": time.perf_counter() - started,
     }
-    if {"tiny", "mnist-epoch"} <= only:
-        results["acceptance"] = acceptance(results)
-    else:
-        results["acceptance"] = []
+    results["acceptance"] = acceptance(results)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     if {"tiny", "mnist-epoch", "explain"} <= only:

@@ -1,5 +1,6 @@
 """The benchmark suite's own arithmetic: FLOP counts, paired ratios, the acceptance
-list, the command line (the timed runs themselves are `python -m benchmarks`)."""
+list, the check benchmark's claims, the command line (the timed runs themselves are
+`python -m benchmarks`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 import pytest
 
 from benchmarks import run
+from benchmarks.check import wrong_claims
 from benchmarks.mnist_epoch import flops_per_sample, gemm_ceiling
 
 
@@ -90,3 +92,43 @@ def test_gemm_ceiling_times_each_product_at_its_best_layout():
     assert names == ["x @ W1.T", "h @ W2.T", "d2.T @ h", "d2 @ W2", "d1.T @ x"]
     assert all(p["gflops_per_s"] > 0 for p in result["products"])
     assert result["gflops_per_s"] > 0
+
+
+def check_results(mazur, hill, status=1):
+    def entry(seconds):
+        spread = {"median": seconds, "min": seconds, "max": seconds, "n": 1}
+        return {"seconds": spread, "cpu_seconds": spread, "status": status, "peak_rss_mb": 60.0}
+
+    return {"mazur": entry(mazur), "hill": entry(hill), "lamsal": entry(1.0)}
+
+
+@pytest.mark.parametrize(
+    "mazur, hill, status, met, value",
+    [
+        (6.0, 9.5, 1, True, "9.5 s (hill)"),
+        (10.2, 9.5, 1, False, "10.2 s (mazur)"),
+        (6.0, 9.5, 2, False, "9.5 s (hill)"),  # an error is not a judged claims file
+    ],
+)
+def test_check_acceptance_is_the_worst_example(mazur, hill, status, met, value):
+    results = {"check": check_results(mazur, hill, status), "meta": {"seconds": 100.0}}
+    checks = {c["target"]: c for c in run.acceptance(results)}
+    judged = checks["check of wrong @1,000,000 claims under 10 s (worst example)"]
+    assert (judged["met"], judged["value"]) == (met, value)
+    assert list(checks) == [
+        "check of wrong @1,000,000 claims under 10 s (worst example)",
+        "suite under 10 minutes",
+    ]
+
+
+def test_check_benchmark_claims_are_wrong_training_figures_at_the_largest_count():
+    import tomllib
+
+    from glassnet.check import check
+    from glassnet.examples import load_example
+
+    claims = tomllib.loads(wrong_claims("hill"))["claims"]
+    assert claims == {"E_total@1000000": "0.5", "w5@1000000": "0.123", "out_L1@1000000": "0.5"}
+    # hill's w5 (h1 -> L1) is 0.7 before training: the names are hill's own
+    report = check(load_example("hill"), {"w5": "0.7", "out_L1": "0.712257432295742"})
+    assert report.n_disagree == 0

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
+from glassnet import compiled
 from glassnet.claims import (
     ABS_TOL,
     CONTEXT,
@@ -54,7 +55,9 @@ from glassnet.claims import (
     judged,
     parse_claims,
 )
+from glassnet.claims.names import split_trained
 from glassnet.claims.recompute import NotRecomputableError, Recomputed, recompute
+from glassnet.claims.table import toml_key
 from glassnet.engine import EXACT, Variant
 from glassnet.errors import GlassnetError, TrainingDivergedError
 
@@ -367,10 +370,28 @@ def check(
     try:
         exact = quantities.values(keys)
     except TrainingDivergedError as error:
-        raise GlassnetError(f"cannot compute the claimed training figures: {error}") from None
+        raise _cannot_train(parsed, quantities, error, source) from None
     verdicts = [_verdict(c, exact[c.key], min_digits) for c in parsed]
     _Trail(quantities, verdicts).mark()
     return Report(example, source, verdicts, diagnose(quantities, verdicts), min_digits)
+
+
+def _cannot_train(
+    claims: list[Claim], quantities: Quantities, error: TrainingDivergedError, source: str
+) -> GlassnetError:
+    """The error for training that diverged: it names the first claim it could not reach.
+
+    ``source: claims."E_total@1000": cannot compute: training diverged (loss became inf
+    at step 3; try a smaller learning_rate)``
+    """
+    step = getattr(error, "step", 1)
+    trained = [c for c in claims if c.key not in quantities.index]
+    claim = next((c for c in trained if split_trained(c.key)[1] >= step), trained[0])
+    return GlassnetError(
+        f"cannot compute: training diverged ({error})",
+        source=source,
+        field=f"claims.{toml_key(claim.name)}",
+    )
 
 
 def _verdict(claim: Claim, exact: float, min_digits: int) -> Verdict:
@@ -540,6 +561,11 @@ class _Trial:
         self.step_keys = [v.claim.key for v in self.verdicts if v.claim.key in index]
         self.trained_keys = [v.claim.key for v in self.verdicts if v.claim.key not in index]
         self.wrong_steps = [v for v in self.verdicts if v.disagrees and v.claim.key in index]
+        if max(quantities.step_levels(self.trained_keys), default=0) >= compiled.NATIVE_STEPS:
+            # the catalogue's C training loops, built in one run of the compiler
+            ex = quantities.example
+            variants = [training_variant(m.variant, ex) for m in catalogue(ex)]
+            compiled.prepare(ex.network, ex.inputs.shape[0], variants)
 
     def run(
         self, mistakes: tuple[Mistake, ...], variant: Variant, *, pair: bool = False
@@ -571,8 +597,14 @@ class _Trial:
         return Diagnosis(mistakes, reproduces, misses, breaks, shown)
 
     def _trained(self, variant: Variant) -> dict[str, float]:
+        """The ``NAME@N`` values under ``variant`` (NaN when its training diverges).
+
+        Trained as ``training_variant``, so mistakes that train alike train once.
+        """
         try:
-            return self.quantities.values(self.trained_keys, variant)
+            return self.quantities.values(
+                self.trained_keys, training_variant(variant, self.quantities.example)
+            )
         except TrainingDivergedError:
             return {k: math.nan for k in self.trained_keys}
 
@@ -586,6 +618,31 @@ class _Trial:
             if variant is not None:
                 found.append(self.run((first, second), variant, pair=True))
         return found
+
+
+def training_variant(variant: Variant, example: Example) -> Variant:
+    """``variant`` without the switches that cannot change this example's training.
+
+    A shared bias's gradient (mistake 5) matters only when that bias is trained; for
+    one sample the mean and the sum are the same (mistake 9); with a learning rate
+    of 1 so are η and η² (mistake 8). On mazur, whose biases are frozen, mistake 5
+    trains exactly as the stated method does, so it is not trained a second time.
+    """
+    network = example.network
+    flip = variant.flip_bias_training
+    changes: dict[str, Any] = {}
+    if not any(
+        layer.bias is not None and layer.bias.ndim == 0 and layer.train_bias != flip
+        for layer in network.layers
+    ):
+        changes["shared_bias_from_first"] = False
+    if not any(layer.bias is not None for layer in network.layers):
+        changes["flip_bias_training"] = False
+    if example.inputs.shape[0] == 1:
+        changes["flip_batch_reduction"] = False
+    if example.learning_rate == 1:
+        changes["learning_rate_power"] = 1
+    return replace(variant, **changes)
 
 
 def _agrees(value: float, verdict: Verdict) -> bool:

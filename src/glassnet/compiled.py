@@ -20,29 +20,48 @@ text. For one sample ``s``, layer ``l`` and neuron ``j``::
 ``exp`` is guarded (``inf`` past 709 instead of ``OverflowError``), so a
 diverging run ends with a non-finite loss exactly like the NumPy engine.
 Results agree with ``engine.backprop`` to rounding (about 1e-15).
+
+Every ``engine.Variant`` (the mistakes ``glassnet check`` tries) is generated
+too: each switch changes a few lines where ``engine.backward`` and
+``engine._update`` make it (a factor on ``dE/dout``, the new weights read by
+the layer below, ``+`` for ``-``, every value wrapped in ``np.round``'s
+arithmetic, ...). A run that reaches a fixed point, every parameter unchanged
+by an update, as rounded variants do, stops there: the rest is the same loss.
+
+For ``NATIVE_STEPS`` updates or more the same lines run as C
+(``glassnet.native``), which gives the same bits some 50 times faster:
+``glassnet check`` trains every mistake of its catalogue up to 1,000,000 updates.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet.formula import Add, Call, Cond, Div, Expr, Group, Mul, Neg, Num, Pow, Sub, Sym
 from glassnet.network import Network
 
+if TYPE_CHECKING:
+    from glassnet.engine import Variant
+
 #: Largest layer width and sample count the generated code is used for.
 MAX_WIDTH = 16
 MAX_SAMPLES = 16
 #: Largest ``n_samples * (number of weights)`` the generated code is used for.
 MAX_WORK = 512
+#: Updates from which training runs the C loop: fewer take less time in Python
+#: than the compiler needs (a few tenths of a second, once; the library is kept).
+NATIVE_STEPS = 100_000
 #: ``exp`` argument above which the guarded ``exp`` gives ``inf``.
 EXP_LIMIT = 709.0
 
-Compiled = Callable[..., tuple[int, list[float], list[float], list[list[float]], float]]
-_CACHE: dict[tuple[Any, ...], Compiled | None] = {}
+#: ``run(params, X, T, eta, steps, on_step) -> (done, params, losses, outputs, bad)``
+Compiled = Callable[..., tuple[int, list[float], Any, list[list[float]], float]]
+_CACHE: dict[tuple[Any, ...], Compiled | None] = {}  # by (structure, variant)
+_NATIVE: dict[tuple[Any, ...], Compiled | None] = {}  # the same loops as C
 
 
 class UnsupportedError(Exception):
@@ -83,27 +102,79 @@ def _signature(network: Network, n_samples: int) -> tuple[Any, ...]:
     return (layers, repr(network.loss), network.batch_reduction, n_samples)
 
 
-def compile_network(network: Network, n_samples: int) -> Compiled | None:
-    """The generated training loop for ``network``'s structure (cached by structure).
+def compile_network(
+    network: Network, n_samples: int, variant: Variant | None = None
+) -> Compiled | None:
+    """The generated training loop for ``network``'s structure and ``variant`` (cached by both).
 
     ``None`` when a formula has no Python form (then ``engine.train`` uses NumPy).
 
     Call it as ``run(params, X, T, eta, steps, on_step)`` with ``params`` the flat
-    list of ``parameters(network)``, ``X`` and ``T`` nested lists of floats. It
+    list of ``parameters(network)``, ``X`` and ``T`` nested lists of floats and
+    ``eta`` the learning rate after the variant's ``learning_rate_power``. It
     returns ``(done, params, losses, outputs, bad)``: the number of updates
     applied, the parameters after them, the loss after each, the outputs after
     the last, and the non-finite loss that stopped training (``done < steps``;
-    that update is not applied).
+    that update is not applied). For ``NATIVE_STEPS`` or more, without ``on_step``,
+    it runs the same lines as C when a compiler is at hand (``glassnet.native``):
+    bit for bit the same, some 50 times faster.
     """
-    key = _signature(network, n_samples)
+    variant = _plain(variant)
+    python = _python_loop(network, n_samples, variant)
+    if python is None:
+        return None
+    key = (_signature(network, n_samples), variant)
+
+    def run(
+        params: list[float], X: Any, T: Any, eta: float, steps: int, on_step: Any
+    ) -> tuple[int, list[float], Any, list[list[float]], float]:
+        if on_step is None and steps >= NATIVE_STEPS:
+            if key not in _NATIVE:
+                prepare(network, n_samples, [variant])
+            c_loop = _NATIVE[key]
+            if c_loop is not None:
+                return c_loop(params, X, T, eta, steps, None)
+        return python(params, X, T, eta, steps, on_step)
+
+    return run
+
+
+def prepare(network: Network, n_samples: int, variants: Sequence[Variant | None]) -> None:
+    """Build the C loops of all ``variants`` at once (one compiler run), for ``compile_network``.
+
+    ``glassnet check`` calls it with its catalogue before training the mistakes.
+    """
+    from glassnet import native
+
+    signature = _signature(network, n_samples)
+    wanted = list(dict.fromkeys(_plain(v) for v in variants))
+    wanted = [v for v in wanted if (signature, v) not in _NATIVE]
+    if not wanted or not supports(network, n_samples):
+        return
+    built = native.build(network, n_samples, wanted) if native.enabled() else {}
+    for v in wanted:
+        _NATIVE[(signature, v)] = built.get(v)
+
+
+def _plain(variant: Variant | None) -> Variant | None:
+    """``None`` for the stated method, so it has one cache entry."""
+    from glassnet.engine import EXACT
+
+    return None if variant is None or variant == EXACT else variant
+
+
+def _python_loop(network: Network, n_samples: int, variant: Variant | None) -> Compiled | None:
+    """The Python ``run`` for ``network`` and ``variant``, generated and executed once."""
+    key = (_signature(network, n_samples), variant)
     if key not in _CACHE:
         try:
-            source = generate(network, n_samples)
+            source = generate(network, n_samples, variant)
         except (UnsupportedError, NotImplementedError):
             _CACHE[key] = None
             return None
         namespace: dict[str, Any] = {"exp": math.exp, "tanh": math.tanh, "inf": math.inf}
         namespace["log"] = _log
+        namespace["_rint"] = _rint
         exec(compile(source, "<glassnet.compiled>", "exec"), namespace)
         _CACHE[key] = namespace["run"]
     return _CACHE[key]
@@ -113,6 +184,36 @@ def _log(value: float) -> float:
     if value > 0.0:
         return math.log(value)
     return -math.inf if value == 0.0 else math.nan
+
+
+#: 1.5 * 2**52: ``(y + RINT) - RINT`` is ``rint(y)`` (round half to even) for ``|y| < 2**51``.
+RINT = 6755399441055744.0
+RINT_LIMIT = 2251799813685248.0
+
+
+def round_code(code: str, decimals: int) -> str:
+    """``np.round(code, decimals)`` as a Python expression, step for step as NumPy does it.
+
+    NumPy scales by ``f = 10**decimals``, rounds half to even (``rint``) and scales
+    back: ``rint(value * f) / f`` (for negative decimals ``rint(value / f) * f``).
+    Python's ``round(value, decimals)`` rounds the decimal expansion instead and
+    differs: 0.0025 to 3 decimals is 0.003 there, 0.002 here (2.5 rounds to even),
+    and 2.675 to 2 is 2.67 there, 2.68 here. ``rint`` is the add-and-subtract of
+    ``RINT``, no call; past ``RINT_LIMIT`` (and for inf and NaN) ``_rint`` does it.
+    One difference: ``rint(-0.3)`` is -0.0 and this gives 0.0, the same number.
+    """
+    factor = repr(float(10 ** abs(decimals)))
+    scale, unscale = ("*", "/") if decimals >= 0 else ("/", "*")
+    return (
+        f"((((_y + {RINT!r}) - {RINT!r}) if -{RINT_LIMIT!r} < (_y := ({code}) {scale} {factor})"
+        f" < {RINT_LIMIT!r} else _rint(_y)) {unscale} {factor})"
+    )
+
+
+def _rint(value: float) -> float:
+    if value - value == 0.0:
+        return math.copysign(round(value), value)
+    return value  # inf and NaN, as np.rint
 
 
 def parameters(network: Network) -> list[float]:
@@ -142,171 +243,284 @@ def set_parameters(network: Network, values: list[float]) -> None:
             at += size
 
 
-def render(expr: Expr) -> str:
-    """``expr`` as a Python expression on floats (symbols are variable names)."""
+def render(expr: Expr, *, c: bool = False) -> str:
+    """``expr`` as a Python expression on floats (symbols are variable names); as C with ``c``."""
+
+    def r(e: Expr) -> str:
+        return render(e, c=c)
+
     if isinstance(expr, Sym):
         return expr.base
     if isinstance(expr, Num):
-        return repr(float(expr.value))
+        value = float(expr.value)
+        if c and not math.isfinite(value):
+            raise UnsupportedError(f"no C form for {value}")
+        return repr(value)
     if isinstance(expr, Group):
-        return render(expr.body)
+        return r(expr.body)
     if isinstance(expr, Add):
-        return "(" + " + ".join(render(t) for t in expr.terms) + ")"
+        return "(" + " + ".join(r(t) for t in expr.terms) + ")"
     if isinstance(expr, Mul):
-        return "(" + " * ".join(render(f) for f in expr.factors) + ")"
+        return "(" + " * ".join(r(f) for f in expr.factors) + ")"
     if isinstance(expr, Sub):
-        return f"({render(expr.left)} - {render(expr.right)})"
+        return f"({r(expr.left)} - {r(expr.right)})"
     if isinstance(expr, Div):
-        return f"({render(expr.top)} / {render(expr.bottom)})"
+        return f"({r(expr.top)} / {r(expr.bottom)})"
     if isinstance(expr, Neg):
-        return f"(-{render(expr.arg)})"
+        return f"(-{r(expr.arg)})"
     if isinstance(expr, Pow) and 1 <= expr.exponent <= 4:
-        base = render(expr.base)
+        base = r(expr.base)
         return "(" + " * ".join([base] * expr.exponent) + ")"
     if isinstance(expr, Cond):
-        return f"({render(expr.then)} if {render(expr.test)} > 0.0 else {render(expr.otherwise)})"
+        then, test, otherwise = r(expr.then), r(expr.test), r(expr.otherwise)
+        return (
+            f"({test} > 0.0 ? {then} : {otherwise})"
+            if c
+            else f"({then} if {test} > 0.0 else {otherwise})"
+        )
     if isinstance(expr, Call) and len(expr.args) == 1 and expr.name in ("exp", "tanh", "log"):
-        arg = render(expr.args[0])
-        if expr.name == "exp":
-            # inf past the float range, as NumPy; NaN stays NaN.
+        arg = r(expr.args[0])
+        if expr.name == "exp" and not c:
+            # inf past the float range, as NumPy (and C's exp); NaN stays NaN.
             return f"(inf if {arg} > {EXP_LIMIT!r} else exp({arg}))"
         return f"{expr.name}({arg})"
     if isinstance(expr, Call) and expr.name == "max" and len(expr.args) == 2:
-        a, b = (render(arg) for arg in expr.args)
-        return f"({a} if {a} >= {b} else {b})"  # NaN in b propagates, as np.maximum
-    raise UnsupportedError(f"no Python form for {expr!r}")
+        a, b = (r(arg) for arg in expr.args)
+        # NaN in b propagates, as np.maximum
+        return f"({a} >= {b} ? {a} : {b})" if c else f"({a} if {a} >= {b} else {b})"
+    raise UnsupportedError(f"no {'C' if c else 'Python'} form for {expr!r}")
 
 
-def generate(network: Network, n_samples: int) -> str:
-    """The source of ``run`` for ``network``'s structure; see ``compile_network``."""
-    layers = network.layers
-    loss = network.loss
-    n_out = network.n_outputs
-    mean = network.batch_reduction == "mean"
-    samples = range(n_samples)
-    scale = f" * {1.0 / n_samples!r}" if mean and n_samples > 1 else ""
+def generate(network: Network, n_samples: int, variant: Variant | None = None) -> str:
+    """The source of ``run`` for ``network``'s structure and ``variant``; see ``compile_network``.
 
-    def w(li: int, j: int, i: int) -> str:
+    Each switch of ``variant`` (``glassnet.engine.Variant``) is one small change
+    to the generated lines, made where ``engine.backward``/``engine._update`` make it.
+    """
+    return _Generator(network, n_samples, variant).source()
+
+
+class _Generator:
+    """Writes ``run``'s lines: one forward pass, one backward pass, one update, the loop."""
+
+    #: Whether the lines are C (``glassnet.native``) rather than Python.
+    c = False
+
+    def __init__(self, network: Network, n_samples: int, variant: Variant | None):
+        from glassnet.engine import EXACT
+
+        self.layers = network.layers
+        self.loss = network.loss
+        self.n_out = network.n_outputs
+        self.variant = v = variant or EXACT
+        self.samples = range(n_samples)
+        self.last = len(self.layers) - 1
+        self.rounding = v.round_decimals is not None
+        # The gradients are reduced with the variant's reduction, the loss with the network's.
+        mean_gradients = (network.batch_reduction == "mean") != v.flip_batch_reduction
+        self.scale = f" * {1.0 / n_samples!r}" if mean_gradients and n_samples > 1 else ""
+        self.loss_mean = network.batch_reduction == "mean" and n_samples > 1
+        self.params: list[str] = []
+        self.trained: list[str] = []  # the parameters an update changes
+        for li, layer in enumerate(self.layers):
+            n_j, n_i = layer.weights.shape
+            names = [self.w(li, j, i) for j in range(n_j) for i in range(n_i)]
+            self.params += names
+            self.trained += names
+            if layer.bias is not None:
+                biases = list(dict.fromkeys(self.b(li, j) for j in range(n_j)))
+                self.params += biases
+                if self.trains_bias(li):
+                    self.trained += biases
+
+    # -- names --------------------------------------------------------------
+
+    def w(self, li: int, j: int, i: int) -> str:
         return f"w{li}_{j}_{i}"
 
-    def b(li: int, j: int) -> str:
-        bias = layers[li].bias
+    def b(self, li: int, j: int) -> str:
+        bias = self.layers[li].bias
         return f"b{li}" if bias is not None and bias.ndim == 0 else f"b{li}_{j}"
 
-    def inp(li: int, s: int, i: int) -> str:
+    def inp(self, li: int, s: int, i: int) -> str:
         return f"x{s}_{i}" if li == 0 else f"o{li - 1}_{s}_{i}"
 
-    params: list[str] = []
-    trained: list[str] = []  # parameters the update changes
-    for li, layer in enumerate(layers):
-        n_j, n_i = layer.weights.shape
-        names = [w(li, j, i) for j in range(n_j) for i in range(n_i)]
-        params += names
-        trained += names
-        if layer.bias is not None:
-            biases = [b(li, 0)] if layer.bias.ndim == 0 else [b(li, j) for j in range(n_j)]
-            params += biases
-            if layer.train_bias:
-                trained += biases
+    def new(self, param: str) -> str:
+        """The name of ``param`` after the update (``param`` itself when it is not trained)."""
+        return "v" + param if param in self.trained else param
 
-    def forward(indent: str) -> list[str]:
+    def trains_bias(self, li: int) -> bool:
+        layer = self.layers[li]
+        return layer.bias is not None and layer.train_bias != self.variant.flip_bias_training
+
+    def render(self, expr: Expr) -> str:
+        return render(expr, c=self.c)
+
+    def r(self, code: str) -> str:
+        """``code`` rounded, when the variant rounds every computed value (mistake 7)."""
+        decimals = self.variant.round_decimals
+        return code if decimals is None else round_code(code, decimals)
+
+    # -- the passes ---------------------------------------------------------
+
+    def forward(self, indent: str, *, rounded: bool, updated: bool) -> list[str]:
+        """net and out of every neuron; the loss too unless ``rounded``.
+
+        ``updated`` reads the parameters' new names; ``rounded`` is the variant's
+        rounded forward pass that the next update's gradients start from.
+        """
+        r = self.r if rounded else (lambda code: code)
+        p = self.new if updated else (lambda name: name)
         lines = []
-        for s in samples:
-            for li, layer in enumerate(layers):
+        for s in self.samples:
+            for li, layer in enumerate(self.layers):
                 n_j, n_i = layer.weights.shape
                 nets = tuple(Sym(f"n{li}_{s}_{j}") for j in range(n_j))
                 for j in range(n_j):
-                    total = " + ".join(f"{w(li, j, i)} * {inp(li, s, i)}" for i in range(n_i))
-                    bias = f" + {b(li, j)}" if layer.bias is not None else ""
-                    lines.append(f"{indent}n{li}_{s}_{j} = ({total}){bias}")
+                    total = " + ".join(
+                        f"{p(self.w(li, j, i))} * {self.inp(li, s, i)}" for i in range(n_i)
+                    )
+                    bias = f" + {p(self.b(li, j))}" if layer.bias is not None else ""
+                    lines.append(f"{indent}n{li}_{s}_{j} = {r(f'({total}){bias}')}")
                 for j in range(n_j):
-                    out = render(layer.activation.out_formula(nets[j], nets))
-                    lines.append(f"{indent}o{li}_{s}_{j} = {out}")
-        last = len(layers) - 1
+                    out = self.render(layer.activation.out_formula(nets[j], nets))
+                    lines.append(f"{indent}o{li}_{s}_{j} = {r(out)}")
+        if not rounded:
+            lines.append(f"{indent}loss = {self.loss_line()}")
+        return lines
+
+    def loss_line(self) -> str:
         sample_losses = []
-        for s in samples:
+        for s in self.samples:
             terms = [
-                render(loss.term_expr(Sym(f"o{last}_{s}_{k}"), Sym(f"t{s}_{k}"), n_out))
-                for k in range(n_out)
+                self.render(
+                    self.loss.term_expr(Sym(f"o{self.last}_{s}_{k}"), Sym(f"t{s}_{k}"), self.n_out)
+                )
+                for k in range(self.n_out)
             ]
             sample_losses.append("(" + " + ".join(terms) + ")")
         reduced = "(" + " + ".join(sample_losses) + ")"
-        if mean:
-            reduced += f" / {float(n_samples)!r}"
-        lines.append(f"{indent}loss = {reduced}")
-        return lines
+        return reduced + (f" / {float(len(self.samples))!r}" if self.loss_mean else "")
 
-    def backward(indent: str) -> list[str]:
+    def backward(self, indent: str) -> list[str]:
+        """Every delta and gradient and each layer's new parameters, output layer first."""
         lines = []
-        last = len(layers) - 1
-        for s in samples:
-            for li in range(last, -1, -1):
-                layer = layers[li]
-                n_j = layer.weights.shape[0]
-                for j in range(n_j):
-                    o, n = Sym(f"o{li}_{s}_{j}"), Sym(f"n{li}_{s}_{j}")
-                    if li == last:
-                        e = render(loss.grad_expr(o, Sym(f"t{s}_{j}"), n_out))
-                    else:
-                        above = layers[li + 1].weights.shape[0]
-                        e = (
-                            "("
-                            + " + ".join(
-                                f"d{li + 1}_{s}_{k} * {w(li + 1, k, j)}" for k in range(above)
-                            )
-                            + ")"
-                        )
-                    derivative = render(layer.activation.derivative_expr(n, o))
-                    lines.append(f"{indent}d{li}_{s}_{j} = {e} * {derivative}")
-        for li, layer in enumerate(layers):
-            n_j, n_i = layer.weights.shape
-            for j in range(n_j):
-                for i in range(n_i):
-                    total = " + ".join(f"d{li}_{s}_{j} * {inp(li, s, i)}" for s in samples)
-                    lines.append(f"{indent}g{w(li, j, i)} = ({total}){scale}")
-            if layer.bias is not None and layer.train_bias:
-                per_neuron = [
-                    "(" + " + ".join(f"d{li}_{s}_{j}" for s in samples) + f"){scale}"
-                    for j in range(n_j)
-                ]
-                if layer.bias.ndim == 0:
-                    lines.append(f"{indent}g{b(li, 0)} = " + " + ".join(per_neuron))
-                else:
-                    for j in range(n_j):
-                        lines.append(f"{indent}g{b(li, j)} = {per_neuron[j]}")
+        for li in range(self.last, -1, -1):
+            for s in self.samples:
+                lines += [indent + line for line in self.deltas(li, s)]
+            lines += [indent + line for line in self.gradients(li)]
+            lines += [indent + line for line in self.update(li)]
         return lines
 
-    last = len(layers) - 1
-    out = [
-        "def run(params, X, T, eta, steps, on_step):",
-        f"    {', '.join(params)}, = params",
-    ]
-    for s in samples:
-        n_in = layers[0].weights.shape[1]
-        out.append(f"    {', '.join(f'x{s}_{i}' for i in range(n_in))}, = X[{s}]")
-        out.append(f"    {', '.join(f't{s}_{k}' for k in range(n_out))}, = T[{s}]")
-    out += forward("    ")
-    out += ["    losses = []", "    append = losses.append", "    done = 0", "    bad = 0.0"]
-    out += ["    for step in range(steps):"]
-    out += backward("        ")
-    # The new parameters under their own names, so a diverged step can be dropped.
-    old = ", ".join(trained)
-    out.append(f"        {', '.join('u' + p for p in trained)}, = {old},")
-    for p in trained:
-        out.append(f"        {p} = {p} - eta * g{p}")
-    out += forward("        ")
-    out += [
-        "        if not (loss - loss == 0.0):",
-        "            bad = loss",
-        f"            {old}, = {', '.join('u' + p for p in trained)},",
-        "            break",
-        "        append(loss)",
-        "        done = step + 1",
-        "        if on_step is not None:",
-        "            on_step(done, loss)",
-    ]
-    outputs = ", ".join(
-        "[" + ", ".join(f"o{last}_{s}_{k}" for k in range(n_out)) + "]" for s in samples
-    )
-    out.append(f"    return done, [{', '.join(params)}], losses, [{outputs}], bad")
-    return "\n".join(out) + "\n"
+    def deltas(self, li: int, s: int) -> list[str]:
+        """``d = dE/dout * f'(net)`` for layer ``li``, sample ``s``."""
+        layer, v, r = self.layers[li], self.variant, self.r
+        lines = []
+        n_j = layer.weights.shape[0]
+        for j in range(n_j):
+            o, n = Sym(f"o{li}_{s}_{j}"), Sym(f"n{li}_{s}_{j}")
+            if li == self.last:
+                e = self.render(self.loss.grad_expr(o, Sym(f"t{s}_{j}"), self.n_out))
+                if v.gradient_scale != 1.0:  # mistake 3
+                    e = f"({e} * {float(v.gradient_scale)!r})"
+            else:
+                # mistake 1 backpropagates through the layer above's new weights
+                above = self.new if v.hidden_deltas_after_update else (lambda name: name)
+                n_k = self.layers[li + 1].weights.shape[0]
+                e = (
+                    "("
+                    + " + ".join(
+                        f"d{li + 1}_{s}_{k} * {above(self.w(li + 1, k, j))}" for k in range(n_k)
+                    )
+                    + ")"
+                )
+            if v.derivative_at_output:  # mistake 2: f'(out), with out = f(out) in its formula
+                outs = tuple(Sym(f"o{li}_{s}_{k}") for k in range(n_j))
+                lines.append(
+                    f"f{li}_{s}_{j} = {self.render(layer.activation.out_formula(o, outs))}"
+                )
+                n, o = o, Sym(f"f{li}_{s}_{j}")
+            derivative = self.render(layer.activation.derivative_expr(n, o))
+            lines.append(f"d{li}_{s}_{j} = {r(f'{r(e)} * {r(derivative)}')}")
+        return lines
+
+    def gradients(self, li: int) -> list[str]:
+        """``g = reduce_s d * in`` for every weight and trained bias of layer ``li``."""
+        layer, r, scale = self.layers[li], self.r, self.scale
+        n_j, n_i = layer.weights.shape
+        lines = []
+        for j in range(n_j):
+            for i in range(n_i):
+                total = " + ".join(f"d{li}_{s}_{j} * {self.inp(li, s, i)}" for s in self.samples)
+                lines.append(f"g{self.w(li, j, i)} = {r(f'({total}){scale}')}")
+        if not self.trains_bias(li):
+            return lines
+        assert layer.bias is not None
+        per_neuron = [
+            "(" + " + ".join(f"d{li}_{s}_{j}" for s in self.samples) + f"){scale}"
+            for j in range(n_j)
+        ]
+        if layer.bias.ndim == 0:
+            # mistake 5 takes the first neuron's share instead of the sum
+            shared = per_neuron[:1] if self.variant.shared_bias_from_first else per_neuron
+            lines.append(f"g{self.b(li, 0)} = {r(' + '.join(shared))}")
+        else:
+            lines += [f"g{self.b(li, j)} = {r(per_neuron[j])}" for j in range(n_j)]
+        return lines
+
+    def update(self, li: int) -> list[str]:
+        """``new = p - eta * g`` (``+`` for mistake 6) for layer ``li``'s trained parameters."""
+        sign = "-" if self.variant.update_sign < 0 else "+"
+        lines = []
+        for p in self.trained:
+            if p.startswith((f"w{li}_", f"b{li}_")) or p == f"b{li}":
+                step = self.r(f"eta * g{p}")
+                lines.append(f"v{p} = {self.r(f'{p} {sign} {step}')}")
+        return lines
+
+    def source(self) -> str:
+        n_in = self.layers[0].weights.shape[1]
+        old = ", ".join(self.trained)
+        new = ", ".join(self.new(p) for p in self.trained)
+        lines = [
+            "def run(params, X, T, eta, steps, on_step):",
+            f"    {', '.join(self.params)}, = params",
+        ]
+        for s in self.samples:
+            lines.append(f"    {', '.join(f'x{s}_{i}' for i in range(n_in))}, = X[{s}]")
+            lines.append(f"    {', '.join(f't{s}_{k}' for k in range(self.n_out))}, = T[{s}]")
+        if not self.rounding:
+            # the forward pass that measures a step's loss is the next step's forward pass
+            lines += self.forward("    ", rounded=False, updated=False)
+        lines += ["    losses = []", "    append = losses.append", "    done = 0", "    bad = 0.0"]
+        lines.append("    for step in range(steps):")
+        if self.rounding:
+            lines += self.forward("        ", rounded=True, updated=False)
+        lines += self.backward("        ")
+        lines += [
+            # A fixed point (every parameter unchanged) repeats forever: the rest of
+            # the steps have the last loss. (Checked every 1024 steps: cheap, and
+            # rounded variants stop changing within a few thousand.)
+            f"        if step & 1023 == 1023 and on_step is None and ({new},) == ({old},):",
+            "            losses.extend([loss] * (steps - step))",
+            "            done = steps",
+            "            break",
+        ]
+        lines += self.forward("        ", rounded=False, updated=True)
+        lines += [
+            # a diverged update is dropped: the old names still hold the parameters before it
+            "        if not (loss - loss == 0.0):",
+            "            bad = loss",
+            "            break",
+            f"        {old}, = {new},",
+            "        append(loss)",
+            "        done = step + 1",
+            "        if on_step is not None:",
+            "            on_step(done, loss)",
+        ]
+        outputs = ", ".join(
+            "[" + ", ".join(f"o{self.last}_{s}_{k}" for k in range(self.n_out)) + "]"
+            for s in self.samples
+        )
+        lines.append(f"    return done, [{', '.join(self.params)}], losses, [{outputs}], bad")
+        return "\n".join(lines) + "\n"

@@ -422,8 +422,8 @@ def train(
     r = variant.rounder()
     reduction, eta = _step_settings(network, learning_rate, variant)
     current = network.copy()
-    if variant == EXACT and compiled.supports(current, x.shape[0]):
-        run = compiled.compile_network(current, x.shape[0])
+    if compiled.supports(current, x.shape[0]):
+        run = compiled.compile_network(current, x.shape[0], None if variant == EXACT else variant)
         if run is not None:
             return _train_compiled(run, current, x, t, eta, steps, on_step)
     layers = current.layers
@@ -444,11 +444,7 @@ def train(
             if not np.isfinite(loss_after):
                 for layer, (weights, bias) in zip(layers, before):
                     layer.weights, layer.bias = weights, bias
-                error = TrainingDivergedError(
-                    f"loss became {loss_after} at step {step + 1}; try a smaller learning_rate"
-                )
-                error.network = current  # type: ignore[attr-defined]
-                raise error
+                raise diverged(current, loss_after, step + 1)
             losses[step] = loss_after
             if on_step is not None:
                 on_step(step + 1, loss_after)
@@ -457,6 +453,18 @@ def train(
             else:
                 passes = forward(current, x, rounder=r)
     return TrainResult(network=current, losses=losses, outputs=after_passes[-1].out)
+
+
+def diverged(network: Network, loss: float, step: int) -> TrainingDivergedError:
+    """The error ``train`` raises when update ``step`` makes the loss ``loss`` non-finite.
+
+    It keeps the last good ``network``, the ``step`` (counted from 1) and the ``loss``.
+    """
+    error = TrainingDivergedError(f"loss became {loss} at step {step}; try a smaller learning_rate")
+    error.network = network  # type: ignore[attr-defined]
+    error.step = step  # type: ignore[attr-defined]
+    error.loss = loss  # type: ignore[attr-defined]
+    return error
 
 
 def _train_compiled(
@@ -474,12 +482,8 @@ def _train_compiled(
     )
     compiled.set_parameters(current, params)
     if done < steps:
-        error = TrainingDivergedError(
-            f"loss became {bad} at step {done + 1}; try a smaller learning_rate"
-        )
-        error.network = current  # type: ignore[attr-defined]
-        raise error
-    return TrainResult(network=current, losses=np.array(losses), outputs=np.array(outputs))
+        raise diverged(current, bad, done + 1)
+    return TrainResult(network=current, losses=np.asarray(losses), outputs=np.array(outputs))
 
 
 class BatchStep:

@@ -15,7 +15,8 @@ import numpy as np
 from glassnet.claims import dependencies
 from glassnet.claims.layout import layout_of
 from glassnet.claims.names import MAX_STEPS, NAME, aliases, sample_suffix, split_trained
-from glassnet.engine import EXACT, Variant, batch_loss, forward, train
+from glassnet.engine import EXACT, Variant, batch_loss, diverged, forward, train
+from glassnet.errors import TrainingDivergedError
 from glassnet.explanation import Explanation, Step, explain
 
 if TYPE_CHECKING:
@@ -225,9 +226,13 @@ class Quantities:
             start = max(done, default=0)
             ex = self.example
             network = self._networks[(variant, start)] if start else ex.network
-            result = train(
-                network, ex.inputs, ex.targets, ex.learning_rate, steps - start, variant=variant
-            )
+            try:
+                result = train(
+                    network, ex.inputs, ex.targets, ex.learning_rate, steps - start, variant=variant
+                )
+            except TrainingDivergedError as error:  # its step counted from update 1, not start
+                at = start + error.step  # type: ignore[attr-defined]
+                raise diverged(error.network, error.loss, at) from None  # type: ignore[attr-defined]
             self._networks[(variant, steps)] = result.network
             self._trained[(variant, steps)] = self._read_network(result.network, steps)
         return self._trained[(variant, steps)]

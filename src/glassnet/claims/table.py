@@ -38,7 +38,7 @@ def parse_claims(table: dict[str, Any], quantities: Quantities, *, source: str) 
     """
     claims: dict[str, Claim] = {}
     for name, value in table.items():
-        where = f"claims.{_toml_key(name)}"
+        where = f"claims.{toml_key(name)}"
         try:
             key = quantities.resolve(name)
         except ValueError as error:
@@ -60,7 +60,7 @@ def parse_claims(table: dict[str, Any], quantities: Quantities, *, source: str) 
     return sorted(claims.values(), key=lambda c: quantities.rank(c.key))
 
 
-def _toml_key(name: str) -> str:
+def toml_key(name: str) -> str:
     """``name`` as a TOML key, quoted when it must be, on one line with control characters
     escaped."""
     if re.fullmatch(r"[A-Za-z0-9_-]+", name):

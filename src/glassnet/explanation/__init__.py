@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glassnet.explanation.matrices import MatrixBuilder
-from glassnet.explanation.model import E_TOTAL, ETA, Block, Explanation, Section, Step
+from glassnet.explanation.model import E_TOTAL, ETA, Block, Explanation, Section, Step, mark_noise
 from glassnet.explanation.neurons import NeuronBuilder
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ __all__ = [
 def explain(trace: Trace, example: Example | None = None) -> Explanation:
     """Lay out a trace as an explanation; ``example`` supplies the title and source."""
     builder = MatrixBuilder(trace) if not trace.detailed else NeuronBuilder(trace)
-    return Explanation(
+    explanation = Explanation(
         title=example.title if example else "",
         source=example.source if example else "",
         description=example.description if example else "",
@@ -54,6 +54,8 @@ def explain(trace: Trace, example: Example | None = None) -> Explanation:
         sections=builder.sections(),
         trace=trace,
     )
+    mark_noise(explanation.steps())
+    return explanation
 
 
 def explain_example(example: Example) -> Explanation:

@@ -37,6 +37,7 @@ from glassnet.formula import (
     Sub,
     Sym,
 )
+from glassnet.render.text import significant_digits
 
 MINUS = "−"
 #: Values at or above this are shown with significant digits, not decimals.
@@ -48,7 +49,8 @@ def format_decimal(value: float, digits: int) -> str:
 
     Values so small that fewer than 4 significant digits would remain
     (``|value| < 10**(3 - digits)``), and values of a million or more, are shown
-    to ``digits`` significant digits instead. Negative numbers use ``-``.
+    to ``digits`` significant digits instead. No digit past those the float64
+    value has (``significant_digits``). Negative numbers use ``-``.
     """
     v = float(value)
     if math.isnan(v):
@@ -58,11 +60,14 @@ def format_decimal(value: float, digits: int) -> str:
     if v == 0:
         return "0"
     if 10.0 ** (3 - digits) <= abs(v) < LARGE:
-        text = f"{v:.{digits}f}"
+        # no decimals past the significant digits the value has (``significant_digits``)
+        leading = math.floor(math.log10(abs(v)))  # 10**leading <= |v|
+        decimals = significant_digits(v, digits + leading + 1) - leading - 1
+        text = f"{v:.{max(0, min(digits, decimals))}f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")
     else:
-        text = f"{v:.{digits}g}"
+        text = f"{v:.{significant_digits(v, digits)}g}"
     return "0" if text in ("-0", "0") else text
 
 

@@ -448,7 +448,7 @@ def is_array(value: object) -> bool:
 def shown_parts(step: Step, fmt: TexFormatter) -> list[Expr]:
     """The formula and the numbers of a step, without numbers that only repeat the value."""
     parts = [p for p in (step.formula, step.numbers) if p is not None]
-    if parts and fmt(parts[-1]) == fmt.number(float(step.value)):
+    if parts and fmt(parts[-1]) == fmt.number(float(step.shown)):
         parts.pop()
     return parts
 
@@ -456,7 +456,7 @@ def shown_parts(step: Step, fmt: TexFormatter) -> list[Expr]:
 def plain_width(step: Step, fmt: TexFormatter) -> int:
     """How long a scalar step is on one line of plain text: a measure of its printed width."""
     texts = [fmt.text(p) for p in (step.lhs, *shown_parts(step, fmt))]
-    return len(" = ".join([*texts, format_number(float(step.value), fmt.digits)]))
+    return len(" = ".join([*texts, format_number(float(step.shown), fmt.digits)]))
 
 
 def equation_rows(step: Step, fmt: TexFormatter, width: int = ROW_WIDTH) -> list[Row]:
@@ -477,7 +477,7 @@ def equation_rows(step: Step, fmt: TexFormatter, width: int = ROW_WIDTH) -> list
             return [(lhs, f"= {shown}")]
         return [(lhs, f"= {fmt(step.formula)}"), ("", f"= {shown}")]
     parts = shown_parts(step, fmt)
-    value = fmt.number(float(step.value))
+    value = fmt.number(float(step.shown))
     if plain_width(step, fmt) <= width:
         return [(lhs, "= " + " = ".join([*(fmt(p) for p in parts), value]))]
     rows: list[Row] = []

@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -55,9 +56,33 @@ OVER = mark(2, " / ")
 WORD = mark(60, " ")
 
 
+#: Significant digits a float64 carries: 17 tell any two apart; more would print the
+#: binary fraction's expansion (0.1 as 0.1000000000000000055511151231257827).
+MAX_DIGITS = 17
+#: Up to 15 significant digits, any decimal survives the trip through float64 unchanged.
+EXACT_DIGITS = 15
+
+
+def significant_digits(value: float, wanted: int) -> int:
+    """How many significant digits to print of ``value`` when ``wanted`` are asked for.
+
+    ``wanted`` itself up to 15. Past that, the fewest (at most 17) that give back
+    ``value`` exactly: more only print the binary fraction, ``0.05`` as
+    ``0.050000000000000003``.
+    """
+    if wanted <= EXACT_DIGITS or not math.isfinite(value):
+        return wanted
+    for n in range(EXACT_DIGITS, MAX_DIGITS):
+        if n >= wanted or float(f"{value:.{n}g}") == value:
+            return n
+    return min(wanted, MAX_DIGITS)
+
+
 def format_number(value: float, digits: int) -> str:
-    """``value`` to ``digits`` significant digits, without a needless exponent."""
-    text = f"{float(value):.{digits}g}"
+    """``value`` to ``digits`` significant digits (no more than it has), without a needless
+    exponent."""
+    v = float(value)
+    text = f"{v:.{significant_digits(v, digits)}g}"
     return "0" if text == "-0" else text
 
 
@@ -180,7 +205,7 @@ def render_step(
         array = format_array(step.value, fmt.digits, indent + "  ", width)
         return [*wrap_marked(head, width, hang), *array.splitlines()]
     parts = [fmt.marked(p) for p in (step.formula, step.numbers) if p is not None]
-    value = format_number(float(step.value), fmt.digits)
+    value = format_number(float(step.shown), fmt.digits)
     if parts and unmarked(parts[-1]) == value:
         parts.pop()
     return wrap_marked(indent + EQUALS.join([lhs, *parts, value]) + note, width, hang)

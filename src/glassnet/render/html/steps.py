@@ -106,7 +106,7 @@ class Steps:
                 f"{note}</div>{self.table(value)}</li>"
             )
         rendered = [self.math.format(e) for e in (step.formula, step.numbers) if e is not None]
-        value_ml = self.math.number(float(np.asarray(step.value)))
+        value_ml = self.math.number(float(np.asarray(step.shown)))
         if rendered and rendered[-1] == value_ml:
             rendered.pop()
         parts += [f"<math><mo>=</mo>{r}</math>" for r in [*rendered, value_ml]]

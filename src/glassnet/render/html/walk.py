@@ -95,7 +95,7 @@ class Walk:
         for step in steps:
             if step.key in self.value_keys and is_scalar(step.value):
                 element, name, before, _ = self.value_keys[step.key]
-                value = float(np.asarray(step.value))
+                value = float(np.asarray(step.shown))
                 text = before + format_decimal(value, self.digits)
                 new = int(step.key.endswith("+") or "+[" in step.key)
                 sets.append((element, name, text, value, new))
