@@ -390,10 +390,10 @@ def check_names(explanation: Explanation, reference: TorchNetwork) -> set[tuple[
     return kinds
 
 
-def explanation_of(case: Case) -> Explanation:
+def explanation_of(case: Case, *, detailed: bool = True) -> Explanation:
     network = case.network()
     trace = backprop(network, case.inputs, case.targets, case.learning_rate)
-    assert trace.detailed
+    assert trace.detailed == detailed
     return explain(trace)
 
 
@@ -588,3 +588,57 @@ def test_glassnet_check_agrees_with_the_true_derivatives(
     assert main(["check", str(path)]) == 2
     error = capsys.readouterr().err
     assert "couples the outputs" in error and "'dE/dnet_o1*dnet_o1/dout_h2_1[1]'" in error
+
+
+# -- matrix form ---------------------------------------------------------------------------
+
+
+def matrix_derivatives(reference: TorchNetwork, key: str) -> np.ndarray:
+    """What a matrix-form key names, by torch: ``dE/dW_layerK``, ``dE/db_layerK``, ``delta_layerK``.
+
+    δ^(K)'s row s is sample s's own ∂E_total[s]/∂net^(K) (a sample's loss depends on its
+    row only, so the gradient of the sum of the samples' losses has them all).
+    """
+    match = re.fullmatch(r"(?:dE/d(?P<param>[Wb])|delta)_layer(?P<k>\d+)", key)
+    assert match is not None, f"a derivative the test does not know: {key!r}"
+    k = int(match["k"]) - 1
+    if match["param"] is None:
+        graph, leaf = reference.run((k, "net"))
+        assert leaf is not None
+        (grad,) = torch.autograd.grad(graph["sample"].sum(), leaf)
+        return grad.numpy()
+    graph, _ = reference.run(None)
+    wrt = reference.weights[k] if match["param"] == "W" else reference.biases[k]
+    assert wrt is not None
+    (grad,) = torch.autograd.grad(graph["batch"], wrt)
+    return grad.numpy()
+
+
+@pytest.mark.slow
+@given(cases(max_layers=3, max_width=4, max_samples=4), st.integers(13, 16))
+def test_matrix_form_names_are_those_derivatives(case: Case, n_samples: int) -> None:
+    """More than 12 samples: the explanation is in matrix form; its ∂ and δ names hold too."""
+    rows = np.arange(n_samples) % case.inputs.shape[0]
+    case = Case(
+        case.layers,
+        case.loss,
+        case.batch_reduction,
+        case.inputs[rows],
+        case.targets[rows],
+        case.learning_rate,
+    )
+    assume(clear_of_kinks(case))
+    explanation = explanation_of(case, detailed=False)
+    reference = TorchNetwork(case, explanation.trace.network)
+    floor = floor_of(explanation)
+    fmt = TextFormatter(17)
+    checked = 0
+    for step in explanation.steps():
+        lhs = fmt(step.lhs)
+        if "∂" in lhs or step.key.startswith("delta"):
+            exact = matrix_derivatives(reference, step.key)
+            value = np.asarray(step.value, dtype=np.float64)
+            error = relative_error(value, exact, rtol=RTOL, floor=floor)
+            assert error < RTOL, f"{step.key}: {lhs} differs from torch by {error:.3g}"
+            checked += 1
+    assert checked >= 2 * len(case.layers)
