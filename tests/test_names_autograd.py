@@ -46,7 +46,7 @@ from glassnet.examples import load_example
 from glassnet.explanation import Explanation, Step, explain
 from glassnet.formula import Add, Div, Expr, Group, Mul, Num, Partial, Sub, Sym
 from glassnet.network import Network
-from glassnet.render.text import TextFormatter
+from glassnet.render.text import TextFormatter, render_text
 from strategies import (
     ROUNDING,
     Case,
@@ -642,3 +642,17 @@ def test_matrix_form_names_are_those_derivatives(case: Case, n_samples: int) -> 
             assert error < RTOL, f"{step.key}: {lhs} differs from torch by {error:.3g}"
             checked += 1
     assert checked >= 2 * len(case.layers)
+
+
+def test_softmax_text_fits_in_100_columns() -> None:
+    """The shares' long sums and the backward pass's intro wrap; nothing else moves."""
+    text = render_text(explanation_of(softmax_3432()))
+    assert max(len(line) for line in text.splitlines()) <= 100
+    pad = " " * len("  ∂E_total[1]/∂out_h1_1")
+    assert (
+        "  ∂E_total[1]/∂out_h1_1 = ∂E_total/∂net_h2_1 · ∂net_h2_1/∂out_h1_1\n"
+        f"{pad} + ∂E_total/∂net_h2_2 · ∂net_h2_2/∂out_h1_1\n"
+        f"{pad} + ∂E_total/∂net_h2_3 · ∂net_h2_3/∂out_h1_1\n"
+        f"{pad} = -0.0592726687 + (-0.087019289) + (-0.0128295976)\n"
+    ) in text
+    assert "== Backward pass ==\nEach term of a hidden neuron's ∂E_total/∂out is its share" in text

@@ -9,6 +9,8 @@ True
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -128,7 +130,8 @@ def render_step(step: Step, fmt: TextFormatter, indent: str = "  ") -> list[str]
         shape = " × ".join(str(n) for n in step.value.shape)
         head = f"{indent}{lhs}" + (f" = {fmt(step.formula)}" if step.formula else "")
         return [f"{head}   [{shape}]{note}", format_array(step.value, fmt.digits, indent + "  ")]
-    parts = [fmt(p) for p in (step.formula, step.numbers) if p is not None]
+    exprs = [p for p in (step.formula, step.numbers) if p is not None]
+    parts = [fmt(p) for p in exprs]
     value = format_number(float(step.value), fmt.digits)
     if parts and parts[-1] == value:
         parts.pop()
@@ -137,10 +140,28 @@ def render_step(step: Step, fmt: TextFormatter, indent: str = "  ") -> list[str]
     if len(line) <= WIDTH:
         return [line]
     pad = indent + " " * len(lhs)
-    lines = [f"{indent}{lhs} = {chain[1]}"]
-    lines += [f"{pad} = {part}" for part in chain[2:]]
+    lines = []
+    for k, part in enumerate(chain[1:]):
+        head = f"{indent}{lhs} = " if k == 0 else f"{pad} = "
+        expr = exprs[k] if k < len(parts) else None
+        lines += wrap_sum(head, part, expr, fmt, f"{pad} + ")
     lines[-1] += note
     return lines
+
+
+def wrap_sum(head: str, text: str, expr: Expr | None, fmt: TextFormatter, more: str) -> list[str]:
+    """``head + text``; a sum too long for one line goes on several, ``more`` before each term."""
+    if len(head) + len(text) <= WIDTH or not isinstance(expr, Add):
+        return [head + text]
+    terms = [fmt.operand(t, negative_parens=k > 0) for k, t in enumerate(expr.terms)]
+    lines, line = [], head + terms[0]
+    for term in terms[1:]:
+        if len(line) + 3 + len(term) <= WIDTH:
+            line += " + " + term
+        else:
+            lines.append(line)
+            line = more + term
+    return [*lines, line]
 
 
 def render_given(section: Section, fmt: TextFormatter) -> list[str]:
@@ -193,7 +214,7 @@ def render_text(explanation: Explanation, *, digits: int = 9) -> str:
     for section in explanation.sections:
         lines += ["", f"== {section.title} =="]
         if section.intro:
-            lines.append(section.intro)
+            lines += textwrap.wrap(section.intro, WIDTH, break_on_hyphens=False)
         if section.kind == "given":
             lines += render_given(section, fmt)
             continue
