@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glassnet.claims.names import sample_suffix, split_sample
-from glassnet.formula import Expr, Partial, Sym
+from glassnet.formula import Expr, Mul, Partial, Sym
 
 if TYPE_CHECKING:
     from glassnet.claims.quantities import Quantities
@@ -91,6 +91,8 @@ def formula_key(e: Expr, suffix: str, inputs: list[str]) -> str | None:
     """
     if isinstance(e, Partial):
         return _partial_key(e, suffix)
+    if isinstance(e, Mul):
+        return _share_key(e, suffix)
     if not isinstance(e, Sym) or e.updated:
         return None
     if e.sub is None:
@@ -123,9 +125,40 @@ def _partial_key(e: Partial, suffix: str) -> str | None:
     return f"d{top.base}_{top.sub}/d{bottom.base}_{bottom.sub}{suffix}"
 
 
+def _share_key(e: Mul, suffix: str) -> str | None:
+    """``dE/dnet_m*dnet_m/dout_n``: the share of ∂E_total/∂out_n through net_m."""
+    if _share(e) is None:
+        return None
+    first, second = e.factors
+    assert isinstance(first, Partial) and isinstance(second, Partial)
+    assert isinstance(first.bottom, Sym) and isinstance(second.bottom, Sym)
+    m, n = first.bottom.sub, second.bottom.sub
+    return f"dE/dnet_{m}*dnet_{m}/dout_{n}{suffix}"
+
+
+def _share(e: Expr) -> Mul | None:
+    """``e`` if it is ``∂E_total/∂net_m · ∂net_m/∂out_n``, a share of ∂E_total/∂out_n."""
+    if not (isinstance(e, Mul) and len(e.factors) == 2):
+        return None
+    first, second = e.factors
+    if not (isinstance(first, Partial) and isinstance(second, Partial)):
+        return None
+    net, out = first.bottom, second.bottom
+    if (
+        first.top == Sym("E", "total")
+        and isinstance(net, Sym)
+        and net.base == "net"
+        and second.top == net
+        and isinstance(out, Sym)
+        and out.base == "out"
+    ):
+        return e
+    return None
+
+
 def leaves(e: Expr) -> list[Expr]:
-    """The symbols and partial derivatives of a formula (a partial is one leaf)."""
-    if isinstance(e, Sym | Partial):
+    """The symbols, partial derivatives and shares of a formula (each is one leaf)."""
+    if isinstance(e, Sym | Partial) or _share(e) is not None:
         return [e]
     found: list[Expr] = []
     for value in vars(e).values():

@@ -2,8 +2,9 @@
 
 Every value the explanation shows is claimed by its step key (see
 ``glassnet.explanation``): ``net_h1``, ``out_o1``, ``E_o1``, ``E_total``,
-``dE/dout_o1``, ``dout_o1/dnet_o1``, ``delta_o1``, ``dE_o1/dout_h1``,
-``dnet_o1/dw5``, ``dE/dw5``, ``dE/db1``, ``w5+``, ``out_o1+``, ``E_total+`` and
+``dE/dout_o1``, ``dout_o1/dnet_o1``, ``delta_o1``, ``dE_o1/dout_h1`` (or the share
+``dE/dnet_o1*dnet_o1/dout_h1``), ``dnet_o1/dw5``, ``dE/dw5``, ``dE/db1``, ``w5+``,
+``out_o1+``, ``E_total+`` and
 the given ``w5``, ``i1``, ``target_o1``, ``eta``; with several samples the
 per-sample ones end in ``[s]``, counting from 1. Training adds ``NAME@N``, the
 value after N updates, for parameters (``w5@100``), outputs (``out_o1@100``),

@@ -75,6 +75,7 @@ class Quantities:
         if not isinstance(name, str) or not name.strip():
             raise ValueError("expected the name of a quantity")
         name = name.strip().replace("∂", "d").replace("δ_", "delta_").replace("dE_total/", "dE/")
+        name = re.sub(r"\s*[·*]\s*", "*", name)  # "dE/dnet_o1 · dnet_o1/dout_h1", a share
         for candidate in (name, *aliases(name)):
             key = self._canonical(candidate)
             if key is not None:
@@ -149,6 +150,9 @@ class Quantities:
         return self.trained_key(base, steps, sample)
 
     def _unknown(self, name: str) -> str:
+        share = self._share_instead(name)
+        if share:
+            return share
         vocabulary = [s.key for s in self.steps]
         vocabulary += [f"{base}@N" for base in self.trained_bases()]
         stem = re.sub(r"@\d+", "@N", name)
@@ -159,6 +163,30 @@ class Quantities:
         return (
             f"unknown quantity {name!r}{hint} (names are the keys `glassnet explain` shows; "
             "see docs/check.md)"
+        )
+
+    def _share_instead(self, name: str) -> str:
+        """What to claim instead of ``dE_m/dout_n`` where E_m is not a quantity of its own.
+
+        Only an elementwise output layer splits ∂E_total/∂out_n into per-output
+        ∂E_m/∂out_n; otherwise the explanation's terms are the shares through net_m.
+        """
+        match = re.fullmatch(r"dE_(?P<m>.+?)/dout_(?P<n>.+?)(?P<s>\[\d+\])?", name)
+        if match is None or match["m"] == "total":
+            return ""
+        m, n, sample = match["m"], match["n"], match["s"] or ""
+        share = f"dE/dnet_{m}*dnet_{m}/dout_{n}"
+        if share not in self.index and f"{share}[1]" not in self.index:
+            return ""
+        why = (
+            f"{m} is a hidden neuron, with no error E_{m} of its own"
+            if m not in self.layout.outputs
+            else "the output activation couples the outputs (each E_o depends on every net_o)"
+        )
+        return (
+            f"{name!r}: {why}, so ∂E_total/∂out_{n} is not split per {m}; claim the share "
+            f"through net_{m}, {share + sample!r} (∂E_total/∂net_{m} · ∂net_{m}/∂out_{n}), "
+            f"or the whole {'dE/dout_' + n + sample!r}"
         )
 
     def trained_key(self, base: str, steps: int, sample: int | None) -> str:

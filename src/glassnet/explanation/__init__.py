@@ -9,7 +9,8 @@ Nothing here computes a number.
 
 Every step has a ``key``, the name by which ``glassnet check`` claims it:
 ``net_h1``, ``out_o1``, ``E_o1``, ``E_total``, ``dE/dout_o1``,
-``dout_o1/dnet_o1``, ``delta_o1``, ``dE_o1/dout_h1``, ``dnet_o1/dw5``,
+``dout_o1/dnet_o1``, ``delta_o1``, ``dE_o1/dout_h1`` (``dE/dnet_o1*dnet_o1/dout_h1``
+where the terms of ∂E_total/∂out_h1 are shares by path, not per output), ``dnet_o1/dw5``,
 ``dE/dw5``, ``dE/db1``, ``w5+``, ``out_o1+``, ``E_total+``. With several
 samples, per-sample quantities end in ``[s]`` (``out_h1[2]``, counting from 1)
 and the batch gradients have no suffix.

@@ -102,7 +102,9 @@ class MatrixBuilder:
             if lt.combined:
                 delta_formula: Expr = Sub(Matrix("out", k), Matrix("T", 0))
             elif k == n_layers:
-                delta_formula = Hadamard(Partial(E_TOTAL, Matrix("out", k)), Matrix("f'", k))
+                # Row s of δ is sample s's own ∂E_total[s]/∂net: no 1/n of a mean in it.
+                loss = E_TOTAL if t.n_samples == 1 else Sym("E", "total[s]")
+                delta_formula = Hadamard(Partial(loss, Matrix("out", k)), Matrix("f'", k))
             else:
                 delta_formula = Hadamard(
                     Mul((Matrix("δ", k + 1), Matrix("W", k + 1))), Matrix("f'", k)

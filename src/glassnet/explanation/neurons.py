@@ -58,6 +58,8 @@ class NeuronBuilder:
             )
         if isinstance(expr, Partial):
             return Partial(self.at(expr.top, s), expr.bottom)
+        if isinstance(expr, Mul):  # a chain-rule product: the first factor carries the mark
+            return Mul((self.at(expr.factors[0], s), *expr.factors[1:]))
         return expr
 
     def out_sym(self, layer: int, j: int) -> Sym:
@@ -247,7 +249,7 @@ class NeuronBuilder:
 
     def backward(self) -> Section:
         t = self.trace
-        section = Section("backward", "Backward pass")
+        section = Section("backward", "Backward pass", intro=self.backward_intro())
         for lt in reversed(t.layers):
             for j in range(lt.out.shape[1]):
                 for s in range(t.n_samples):
@@ -256,6 +258,22 @@ class NeuronBuilder:
                     section.blocks.append(self.weight_block(lt, j, i))
             section.blocks += self.bias_blocks(lt)
         return section
+
+    def backward_intro(self) -> str:
+        """Why the terms of a hidden neuron's ∂E_total/∂out are named by path, when they are."""
+        if all(self.per_output(layer) for layer in range(1, self.n_layers)):
+            return ""  # no hidden layer, or Mazur's ∂E_o/∂out_h terms: nothing to explain
+        last = self.network.layers[-1].activation
+        intro = (
+            "Each term of a hidden neuron's ∂E_total/∂out is its share through one net input "
+            "of the next layer: ∂E_total/∂net · ∂net/∂out = δ · w."
+        )
+        if not last.elementwise:
+            intro += (
+                f" {last.name} couples the outputs (each output's error depends on every "
+                "output's net input), so there are no per-output parts ∂E_o/∂out."
+            )
+        return intro
 
     def neuron_block(self, lt: LayerTrace, j: int, s: int) -> Block:
         n = self.neuron(lt.index, j)
@@ -317,7 +335,11 @@ class NeuronBuilder:
         return block
 
     def hidden_error_steps(self, lt: LayerTrace, j: int, s: int) -> list[Step]:
-        """``dE/dout_h = sum_k δ_k · w_kj``, one term per neuron k of the next layer."""
+        """``dE/dout_n = sum_k δ_k · w_kj``, one term per neuron k of the next layer.
+
+        Term k is the share of ``∂E_total/∂out_n`` that flows through ``net_k`` (see
+        ``share``); the sum of the shares is ``∂E_total/∂out_n``.
+        """
         assert lt.dE_dout_terms is not None
         nxt = self.trace.layers[lt.index + 1]
         n = self.neuron(lt.index, j)
@@ -327,17 +349,18 @@ class NeuronBuilder:
         for k in range(nxt.out.shape[1]):
             m = self.neuron(nxt.index, k)
             w = self.names.weight(nxt.index, k, j)
+            key, lhs = self.share(nxt.index, m, n)
             steps.append(
                 Step(
-                    f"dE_{m}/dout_{n}{sfx}",
-                    Partial(Sym("E", m), out),
+                    key + sfx,
+                    lhs,
                     Mul((Sym("δ", m), Sym(w))),
                     Mul((Num(nxt.delta[s, k]), Num(nxt.weights[k, j]))),
                     lt.dE_dout_terms[s, k, j],
                     (m, w, n),
                 )
             )
-            parts.append(Partial(Sym("E", m), out))
+            parts.append(lhs)
             part_values.append(Num(lt.dE_dout_terms[s, k, j]))
         steps.append(
             Step(
@@ -350,6 +373,29 @@ class NeuronBuilder:
             )
         )
         return steps
+
+    def per_output(self, layer: int) -> bool:
+        """Whether each neuron m of ``layer`` has its own error E_m with ∂E_m/∂net_m = δ_m.
+
+        True for the output layer with an elementwise activation: E_m depends on net_m
+        only, so ``∂E_m/∂out_n = δ_m · w`` (Mazur's ``∂E_o1/∂out_h1``). A softmax couples
+        the outputs (every E_m depends on every net), and a hidden layer has no E_m.
+        """
+        return layer == self.n_layers - 1 and self.network.layers[layer].activation.elementwise
+
+    def share(self, layer: int, m: str, n: str) -> tuple[str, Expr]:
+        """The claim key and the name of ``δ_m · w``, the term of ``∂E_total/∂out_n`` from m.
+
+        ``∂E_m/∂out_n`` where that is what the term is (``per_output``); otherwise what it
+        is everywhere: the share through net_m, ``∂E_total/∂net_m · ∂net_m/∂out_n``.
+        """
+        if self.per_output(layer):
+            return f"dE_{m}/dout_{n}", Partial(Sym("E", m), Sym("out", n))
+        net = Sym("net", m)
+        return (
+            f"dE/dnet_{m}*dnet_{m}/dout_{n}",
+            Mul((Partial(E_TOTAL, net), Partial(net, Sym("out", n)))),
+        )
 
     def weight_block(self, lt: LayerTrace, j: int, i: int) -> Block:
         assert lt.grad_weights_per_sample is not None

@@ -195,9 +195,11 @@ def render_step(
     step: Step, fmt: TextFormatter, indent: str = "  ", width: int | None = DEFAULT_WIDTH
 ) -> list[str]:
     """A step as ``lhs = formula = numbers = value``, wrapped to ``width`` (None: one line)."""
-    lhs = fmt(step.lhs)
+    # A long name (a share through net_o1: ∂E_total/∂net_o1 · ∂net_o1/∂out_h1) may break
+    # at its own · in a narrow terminal.
+    lhs = fmt.marked(step.lhs)
     note = mark(1, "   ") + f"({WORD.join(literal(step.note).split(' '))})" if step.note else ""
-    hang = hang_under(indent, lhs, width)
+    hang = hang_under(indent, unmarked(lhs), width)
     if isinstance(step.value, np.ndarray) and step.value.ndim > 0:
         shape = " × ".join(str(n) for n in step.value.shape)
         head = indent + lhs + (EQUALS + fmt.marked(step.formula) if step.formula else "")
