@@ -82,6 +82,9 @@ class _Binder:
     def bind(self, formula: Expr, numbers: Expr) -> Expr:
         if isinstance(formula, Sym | Partial):
             return self.leaf(formula, numbers)
+        if isinstance(formula, Mul) and isinstance(numbers, Num):
+            # a product that names one quantity: the share ∂E_total/∂net_m · ∂net_m/∂out_n
+            return self.leaf(formula, numbers)
         if type(formula) is not type(numbers):
             raise NotRecomputableError(f"{formula!r} and {numbers!r} differ")
         if isinstance(formula, Mul) and isinstance(numbers, Mul):

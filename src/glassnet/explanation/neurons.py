@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet.explanation.model import E_TOTAL, ETA, UPDATE_RULE, Block, Section, Step
+from glassnet.explanation.model import E_TOTAL, ETA, UPDATE_RULE, Block, Rich, Section, Step
 from glassnet.formula import (
     ONE,
     Add,
@@ -249,7 +249,8 @@ class NeuronBuilder:
 
     def backward(self) -> Section:
         t = self.trace
-        section = Section("backward", "Backward pass", intro=self.backward_intro())
+        intro, intro_math = self.backward_intro()
+        section = Section("backward", "Backward pass", intro=intro, intro_math=intro_math)
         for lt in reversed(t.layers):
             for j in range(lt.out.shape[1]):
                 for s in range(t.n_samples):
@@ -259,21 +260,37 @@ class NeuronBuilder:
             section.blocks += self.bias_blocks(lt)
         return section
 
-    def backward_intro(self) -> str:
-        """Why the terms of a hidden neuron's ∂E_total/∂out are named by path, when they are."""
+    def backward_intro(self) -> tuple[str, Rich]:
+        """Why the terms of a hidden neuron's ∂E_total/∂out are named by path, when they are:
+        the introduction as words, and with its formulas as formulas."""
         if all(self.per_output(layer) for layer in range(1, self.n_layers)):
-            return ""  # no hidden layer, or Mazur's ∂E_o/∂out_h terms: nothing to explain
+            return "", ()  # no hidden layer, or Mazur's ∂E_o/∂out_h terms: nothing to explain
         last = self.network.layers[-1].activation
-        intro = (
+        out, net = Sym("out"), Sym("net")
+        rich: Rich = (
+            "Each term of a hidden neuron's ",
+            (Partial(E_TOTAL, out),),
+            " is its share through one net input of the next layer: ",
+            (Mul((Partial(E_TOTAL, net), Partial(net, out))), Mul((Sym("δ"), Sym("w")))),
+            ".",
+        )
+        if not last.elementwise:
+            rich += (
+                f" {last.name} couples the outputs (each output's error depends on every "
+                "output's net input), so there are no per-output parts ",
+                (Partial(Sym("E", "o"), out),),
+                ".",
+            )
+        plain = (
             "Each term of a hidden neuron's ∂E_total/∂out is its share through one net input "
             "of the next layer: ∂E_total/∂net · ∂net/∂out = δ · w."
         )
         if not last.elementwise:
-            intro += (
+            plain += (
                 f" {last.name} couples the outputs (each output's error depends on every "
                 "output's net input), so there are no per-output parts ∂E_o/∂out."
             )
-        return intro
+        return plain, rich
 
     def neuron_block(self, lt: LayerTrace, j: int, s: int) -> Block:
         n = self.neuron(lt.index, j)
