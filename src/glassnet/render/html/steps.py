@@ -11,11 +11,16 @@ from collections.abc import Iterable
 import numpy as np
 
 from glassnet.explanation import Block, Explanation, Section, Step
+from glassnet.explanation.model import E_TOTAL, ETA
+from glassnet.formula import Mul, Partial, Sub, Sym
 from glassnet.render.html.escape import esc
-from glassnet.render.mathml import MathMLFormatter, format_decimal
+from glassnet.render.mathml import MathMLFormatter, format_significant
 
-#: Decimals of the entries of matrix-form tables.
+#: Significant digits of the entries of matrix-form tables (at most).
 TABLE_DIGITS = 6
+#: The update section's introduction as the explanation words it (written here as math).
+UPDATE_RULE_TEXT = "each parameter p moves against its gradient: p+ = p - η · ∂E_total/∂p"
+EQ = "<mo>=</mo>"
 #: Matrix-form tables show this many rows and columns at each end.
 EDGE_ITEMS = 3
 
@@ -77,7 +82,7 @@ class Steps:
             f'<section class="gn-section" data-kind="{section.kind}"><h3>{esc(section.title)}</h3>'
         ]
         if section.intro:
-            out.append(f'<p class="gn-intro">{esc(section.intro)}</p>')
+            out.append(f'<p class="gn-intro">{self.intro_html(section)}</p>')
         for block in section.blocks:
             out.append(self.block_html(block, given=section.kind == "given"))
         out.append("</section>")
@@ -88,8 +93,35 @@ class Steps:
         steps = "".join(self.step_html(step) for step in block.steps)
         return (
             f'<div class="gn-block{kind}" id="{self.block_ids[id(block)]}">'
-            f'<h4>{esc(block.title)}</h4><ol class="gn-list">{steps}</ol></div>'
+            f'<h4>{self.title_html(block.title)}</h4><ol class="gn-list">{steps}</ol></div>'
         )
+
+    def title_html(self, title: str) -> str:
+        """A block's title; a neuron's ``δ_n = ∂E_total/∂net_n`` is written as math."""
+        head, sep, rest = title.rpartition(": δ_")
+        n = rest.partition(" = ∂E_total/∂net_")[0]
+        if not sep or title != f"{head}: δ_{n} = ∂E_total/∂net_{n}":
+            return esc(title)
+        delta = self.math.format(Sym("δ", n))
+        return f"{esc(head)}: {self.math(Partial(E_TOTAL, Sym('net', n)), prefix=delta + EQ)}"
+
+    def intro_html(self, section: Section) -> str:
+        """A section's introduction; the loss and the update rule are written as math."""
+        intro = section.intro
+        loss = self.explanation.trace.network.loss
+        if section.kind == "error" and intro == f"loss: {loss.name}, E_j = {loss.formula}":
+            n_outputs = self.explanation.trace.network.sizes[-1]
+            term = loss.term_expr(Sym("out", "j"), Sym("target", "j"), n_outputs)
+            e_j = self.math.format(Sym("E", "j"))
+            return f"loss: {esc(loss.name)}, {self.math(term, prefix=e_j + EQ)}"
+        if section.kind == "update" and intro == UPDATE_RULE_TEXT:
+            p = Sym("p")
+            rule = Sub(p, Mul((ETA, Partial(E_TOTAL, p))))
+            plus = self.math.format(Sym("p", updated=True))
+            return (
+                f"each parameter p moves against its gradient: {self.math(rule, prefix=plus + EQ)}"
+            )
+        return esc(intro)
 
     def step_html(self, step: Step) -> str:
         parts = [self.math(step.lhs)]
@@ -129,7 +161,7 @@ class Steps:
                 elif c is None:
                     cells.append("<td>…</td>")
                 else:
-                    cells.append(f"<td>{esc(format_decimal(array[r, c], digits))}</td>")
+                    cells.append(f"<td>{esc(format_significant(array[r, c], digits))}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
         label = f"{rows} × {cols}" if np.ndim(value) > 1 else f"{cols} values"
         return (
