@@ -229,15 +229,19 @@ def test_labels_never_collide_in_the_largest_shape(browser: Any, tmp_path: Path)
 
 # -- the current step in view ---------------------------------------------------
 
-# Where the diagram's box, the controls, "This step" and the first lit neuron are, and whether
-# that neuron is what the window shows at its centre (not hidden under anything).
+# Where the diagram's box, the controls, "This step" and the step's first lit neuron are, and
+# whether that neuron is what the window shows at its centre (not hidden under anything).
 PLACES = """() => {
     const rect = (el) => {
         const r = el.getBoundingClientRect();
         return [r.left, r.top, r.right, r.bottom];
     };
     const svg = document.querySelector("svg.gn-diagram:not(.gn-mini)");
-    const lit = Array.from(svg.querySelectorAll(".gn-node.gn-hl"));
+    // The stop's first lit neuron: the one its step is about.
+    const data = JSON.parse(document.querySelector("script.gn-data").textContent);
+    const number = Number(document.querySelector(".gn-status").textContent.split(" ")[1]);
+    const lit = data.stops[number - 1].hl
+        .map((id) => svg.querySelector(`.gn-node[data-id="${id}"]`)).filter((el) => el);
     let node = null;
     if (lit.length) {
         const r = lit[0].querySelector("rect").getBoundingClientRect();
@@ -253,6 +257,7 @@ PLACES = """() => {
         current: rect(document.querySelector(".gn-current h2")),
         body: rect(document.querySelector(".gn-current-body")),
         derivation: rect(document.querySelector(".gn-derivation h2")),
+        chain: rect(document.querySelector(".gn-derivation-body")),
         node: node,
         height: window.innerHeight,
         width: document.documentElement.clientWidth,
@@ -266,7 +271,7 @@ def within(rect: list[float], width: float, height: float) -> bool:
 
 
 def assert_lit_neuron_seen(places: dict[str, Any]) -> None:
-    """The first lit neuron is inside the window and is what the window shows there."""
+    """The step's first lit neuron is inside the window and is what the window shows there."""
     node = places["node"]
     if node is None:
         return
@@ -299,8 +304,9 @@ def test_clicked_derivation_is_brought_into_view(browser: Any, tmp_path: Path) -
         page.page.locator("svg.gn-diagram .gn-wlabel", has_text="w5").click()
         places = page.page.evaluate(PLACES)
         assert "Derivation of w5" in page.page.inner_text(".gn-derivation-body")
+        # Its heading and the start of the chain rule, in the upper half of the window.
         assert within(places["derivation"], 1280, 800), places
-        assert places["derivation"][1] < 300, places  # its heading near the top
+        assert 0 <= places["chain"][1] < 400, places
         # The diagram stays in view beside it.
         assert within(places["view"], 1280, 800), places
         page.assert_clean()
@@ -389,3 +395,35 @@ def test_no_frame_around_the_page(browser: Any, tmp_path: Path, scheme: str) -> 
         page.assert_clean()
     finally:
         context.close()
+
+
+# -- the pictures in docs/html.md ---------------------------------------------------
+
+
+def screenshots(folder: Path) -> None:
+    """Mazur's page at 1280×800 and on a 390×844 phone, and the 3-4-3-2 batch page."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, launched() as chromium:
+        mazur = write_page(Path(tmp) / "mazur.html", "mazur")
+        (Path(tmp) / "big.toml").write_text(BIG, encoding="utf-8")
+        big = write_page(Path(tmp) / "big.html", str(Path(tmp) / "big.toml"))
+        shots = [
+            (mazur, 1280, 800, "Forward pass · o1", "html-mazur-1280x800.png"),
+            (mazur, 390, 844, "Forward pass · o1", "html-mazur-390x844.png"),
+            (big, 1280, 800, "Forward pass · h2_1, sample 2", "html-batch-3-4-3-2.png"),
+        ]
+        for path, width, height, stop, name in shots:
+            with window(chromium, width, height) as context:
+                page = Watched(context, path)
+                while not page.state()[0].endswith(stop):
+                    page.page.click("[data-go=next]")
+                page.page.wait_for_timeout(500)  # the highlight fades in
+                page.page.screenshot(path=str(folder / name))
+                page.assert_clean()
+
+
+if __name__ == "__main__":
+    import sys
+
+    screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))

@@ -14,8 +14,8 @@ the diagram's short labels.
 '<math><mfrac><mrow><mo>∂</mo><msub><mi>E</mi><mi>total</mi></msub></mrow><mrow><mo>∂</mo><mi>w5</mi></mrow></mfrac></math>'
 >>> format_significant(0.082167040564231, 9), format_significant(0.358916479717885, 9)
 ('0.0821670406', '0.35891648')
->>> format_decimal(0.082167040564231, 4)
-'0.0822'
+>>> format_decimal(0.593269992107187, 4)
+'0.5933'
 
 """
 

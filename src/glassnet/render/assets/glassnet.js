@@ -224,10 +224,10 @@
       }
       derivation.replaceChildren(view);
       highlight(svg, param.hl, param.lb);
-      var panel = derivation.closest("section");
-      var top = panel.getBoundingClientRect().top;
+      // Bring the derivation into view unless it already starts in the upper half.
+      var top = derivation.getBoundingClientRect().top;
       if (top < 0 || top > (window.innerHeight || 0) * 0.5) {
-        panel.scrollIntoView({ block: "start" });
+        derivation.closest("section").scrollIntoView({ block: "start" });
       }
       paramButtons.forEach(function (b) {
         b.setAttribute("aria-pressed", b.getAttribute("data-param") === pid ? "true" : "false");
