@@ -179,10 +179,14 @@ class _Page:
             f"{format_significant(trace.learning_rate, self.digits)}</p>"
         )
         if ex.matrix_form:
+            boxes = (
+                " and the diagram has one box per layer"
+                if self.diagram.aggregated
+                else "; the diagram shows the weights and biases"
+            )
             lines.append(
                 '<p class="gn-note">Too large to show neuron by neuron: each layer is shown in '
-                "matrix form (first and last rows and columns) and the diagram has one box per "
-                "layer.</p>"
+                f"matrix form (first and last rows and columns){boxes}.</p>"
             )
         lines.append("</header>")
         return "".join(lines)
