@@ -1,7 +1,8 @@
 """Where the diagram's weight labels go, so that no label covers another, a neuron or a bias.
 
-The page's text is measured in advance from the widths of DejaVu Sans Bold, the
-widest common sans-serif face (``text_width``); each label's box holds the
+The page's text is measured in advance from the widths of DejaVu Sans Bold
+(Linux's usual sans-serif, wider than most; ``text_width``), plus 3%, with
+anything unknown taken as one em; each label's box holds the
 longest text it will ever show, so a label fits at every step and slider
 position. ``place_labels`` then slides each label along its own line, inside
 the gap between two columns of neurons, until its box is clear of the others.
