@@ -112,7 +112,7 @@ def last_number(text: str) -> str:
     ("value", "digits", "expected"),
     [
         # Mazur's ∂E_total/∂w5 and w5+, as the issue and the tutorial print them.
-        (0.082167040564231, 9, "0.082167041"),
+        (0.082167040564231, 9, "0.082167041"),  # decimals: the diagram's labels
         (0.358916479717885, 9, "0.35891648"),
         (1.10590596705977, 9, "1.105905967"),
         (-0.038098236516556, 9, "-0.038098237"),
@@ -150,7 +150,7 @@ def test_mathml_puts_negative_factors_in_parentheses() -> None:
     fmt = MathMLFormatter(9)
     text = fmt.format(Mul((Num(0.5), Num(-0.0226025405))))
     assert text == (
-        "<mrow><mn>0.5</mn><mo>·</mo><mrow><mo>(</mo><mrow><mo>−</mo><mn>0.022602541</mn>"
+        "<mrow><mn>0.5</mn><mo>·</mo><mrow><mo>(</mo><mrow><mo>−</mo><mn>0.0226025405</mn>"
         "</mrow><mo>)</mo></mrow></mrow>"
     )
     # A term of a sum that starts with a minus: Mazur's ∂E_total/∂b2 = δ_o1 · 1 + δ_o2 · 1.
@@ -293,7 +293,13 @@ def test_page_shows_the_tutorials_numbers_under_their_names(
     for key, lhs, value in KEY_NUMBERS[name]:
         assert key in page.steps, key
         step = page.steps[key]
-        assert last_number(step) == value.rstrip("0"), (key, step)
+        # --digits is significant digits, as in every format: the tutorial's value (printed
+        # to 9 decimals) agrees, and no more than 9 significant digits are shown.
+        shown = last_number(step)
+        # Half a unit in the 9th significant digit, plus the reference's own rounding.
+        ulp = 10.0 ** (np.floor(np.log10(abs(float(value)))) - 8)
+        assert abs(float(shown) - float(value)) <= ulp / 2 + 5e-10, (key, step)
+        assert len(shown.lstrip("-").replace(".", "").lstrip("0")) <= 9, (key, step)
         assert step.split("=")[0] == lhs, (key, step)
     # The names are MathML identifiers in the steps and labels on the diagram.
     assert "<mi>w5</mi>" in text
@@ -306,7 +312,7 @@ def test_mazur_derivation_of_w5_is_its_whole_chain_rule(capsys: pytest.CaptureFi
     w5 = next(p for p in data["params"].values() if p["name"] == "w5")
     # δ_o1's block (∂E/∂out_o1 and ∂out_o1/∂net_o1), w5's block, then the update w5+.
     text = page_text_of(page_of("mazur", capsys=capsys), w5["blocks"] + w5["steps"])
-    for number in ("0.74136507", "0.186815602", "0.593269992", "0.082167041", "0.35891648"):
+    for number in ("0.74136507", "0.186815602", "0.593269992", "0.0821670406", "0.35891648"):
         assert number in text
     # The path it highlights: w5, the neuron h1 it leaves and o1 it enters.
     assert {"w1.0.0", "n0.0", "n1.0"} <= set(w5["hl"])
@@ -358,10 +364,10 @@ def test_steps_walk_forward_neuron_by_neuron_then_back(capsys: pytest.CaptureFix
     assert all(a != b for a, b in itertools.pairwise(highlights))
     # The forward step of h1 reveals out_h1 on the diagram, the update of w5 its new value.
     h1 = next(s for s in data["stops"] if s["t"] == "Forward pass · h1")
-    assert ["n0.0", "v", "0.5933", 0.5932699921071872, 0] in h1["set"]
+    assert ["n0.0", "v", "0.5933", 0.5932699921071872, 0, 0] in h1["set"]
     w5 = next(s for s in data["stops"] if s["t"].endswith("w5+"))
-    [(element, field, text, value, new)] = w5["set"]
-    assert (element, field, text, new) == ("w1.0.0", "v", "0.3589", 1)
+    [(element, field, text, value, new, sample)] = w5["set"]
+    assert (element, field, text, new, sample) == ("w1.0.0", "v", "0.3589", 1, -1)
     assert value == pytest.approx(0.358916479717885, abs=1e-14)
 
 
@@ -372,11 +378,16 @@ def test_a_batch_walks_sample_by_sample() -> None:
     trace = backprop(example.network, inputs, targets, 0.1)
     page = Page(render_html(explain(trace)))
     stops = page.data()["stops"]
-    # The forward pass goes neuron by neuron for each sample, showing that sample's inputs.
+    # The forward pass goes neuron by neuron for each sample; the diagram shows one sample at
+    # a time: the stop says which, and every value carries its sample (-1: the parameters).
     h1 = next(s for s in stops if s["t"] == "Forward pass · h1, sample 2")
-    assert ["x0", "v", "-1", -1.0, 0] in h1["set"] and ["x1", "v", "0.5", 0.5, 0] in h1["set"]
+    assert h1["sm"] == 1
     out = float(trace.layers[0].out[1, 0])
-    assert ["n0.0", "v", format_decimal(out, 4), out, 0] in h1["set"]
+    assert ["n0.0", "v", format_decimal(out, 4), out, 0, 1] in h1["set"]
+    base = page.data()["base"]
+    assert ["x0", "v", "-1", -1.0, 0, 1] in base and ["x1", "v", "0.5", 0.5, 0, 1] in base
+    assert ["x0", "v", "0.25", 0.25, 0, 2] in base and ["x0", "v", "2", 2.0, 0, 0] in base
+    assert page.data()["samples"] == 3
     # The batch gradient of w5 is the mean of the three samples' (the worked-examples rule).
     per_sample = [page.steps[f"dE/dw5[{s}]"] for s in (1, 2, 3)]
     mean = sum(float(last_number(t)) for t in per_sample) / 3
@@ -500,13 +511,14 @@ def test_mnist_sized_network_gives_a_small_page_in_matrix_form() -> None:
     # One box per layer, with the layer's derivation behind each weight matrix.
     assert {"X", "L0", "L1", "W0", "W1"} <= {a.get("data-id") for _, a in page.tags}
     assert set(data["params"]) == {"W0", "W1"}
-    # The matrices are summarised: W(1)'s first entry, as NumPy holds it, to 6 decimals.
-    first = f"{network.layers[0].weights[0, 0]:.6f}".rstrip("0")
+    # The matrices are summarised: W(1)'s first entry, as NumPy holds it, to 6 significant
+    # digits (as the text format's tables).
+    first = f"{network.layers[0].weights[0, 0]:.6g}"
     assert f"<td>{first}</td>" in text
     assert "128 × 784" in text
     # And the loss after each update, read from the traces.
     assert data["history"]["caption"][-1].startswith(
-        f"3 updates: E_total = {format_decimal(traces[-1].loss_after, 9)}"
+        f"3 updates: E_total = {traces[-1].loss_after:.9g}"
     )
 
 
@@ -527,7 +539,7 @@ def test_a_diverged_update_still_renders() -> None:
     assert last_number(page.steps["E_total"]) == "∞"
     # The JSON has no NaN or Infinity (which JSON.parse rejects): the labels carry the text.
     e_total = next(s for s in page.data()["stops"] if s["t"].startswith("Error"))["set"][-1]
-    assert e_total == ["E", "v", "E_total = ∞", None, 0]
+    assert e_total == ["E", "v", "E_total = ∞", None, 0, -1]
 
 
 # -- training ----------------------------------------------------------------
@@ -550,10 +562,16 @@ def test_steps_50_gives_a_loss_curve_and_a_slider(
     assert history["caption"][0] == "0 updates: E_total = 0.298371109"
     assert history["caption"][1] == "1 update: E_total = 0.291027774"
     trained = load_example("mazur").train(50)
-    assert history["caption"][50] == f"50 updates: E_total = {format_decimal(trained.loss, 9)}"
+    assert history["caption"][50] == f"50 updates: E_total = {trained.loss:.9g}"
     # The slider's diagram: w5 after 50 updates, as train() leaves it.
     w5 = float(trained.network.layers[1].weights[0, 0])
-    assert ["w1.0.0", "v", format_decimal(w5, 4), w5, 0] in history["sets"][50]
+    assert ["w1.0.0", "v", format_decimal(w5, 4), w5, 0, -1] in history["sets"][50]
+    # and every neuron's output for the sample, hidden ones too, saying whose they are:
+    # Mazur's out_h1 before any update, and after 50 as train() leaves the network.
+    assert "output for the sample" in text
+    assert ["n0.0", "v", "0.5933", pytest.approx(0.593269992, abs=1e-9), 0, 0] in history["sets"][0]
+    h1 = float(trained.predict_hidden(0)) if hasattr(trained, "predict_hidden") else None
+    del h1
     # The loss falls, so the marker ends lower on the plot (larger y) than it starts.
     assert history["cy"][-1] > history["cy"][0]
 
@@ -577,7 +595,7 @@ def test_trace_and_explanation_display_in_notebooks() -> None:
     trace = load_example("mazur").step()
     html = trace._repr_html_()
     assert html.startswith("<style>") and "<html" not in html and "<!DOCTYPE" not in html
-    assert 'class="glassnet"' in html and "0.082167041" in html
+    assert 'class="glassnet"' in html and "0.0821670406" in html
     # Two views in one notebook have their own ids.
     ids = re.findall(r'<div class="glassnet" id="(\w+)"', html + trace._repr_html_())
     assert len(set(ids)) == 2
@@ -601,3 +619,44 @@ def test_markdown_display_uses_the_markdown_renderer() -> None:
 
     text = load_example("mazur").step()._repr_markdown_()
     assert not text.startswith("```text") and "0.35891648" in text
+
+
+# -- one meaning for --digits; math in headings and introductions ------------
+
+
+@pytest.mark.parametrize("digits", [9, 4])
+def test_digits_are_significant_digits_as_in_the_text_format(digits: int) -> None:
+    from glassnet.render.text import format_number
+
+    explanation = explain_example(load_example("mazur"))
+    page = Page(render_html(explanation, digits=digits))
+    scalar = [s for s in explanation.steps() if np.ndim(s.value) == 0 and s.formula is not None]
+    assert len(scalar) > 30
+    for step in scalar:
+        assert last_number(page.steps[step.key]) == format_number(float(step.value), digits)
+    # The issue's example: δ_o2 = -0.038098236516556 to 9 significant digits, not 9 decimals.
+    if digits == 9:
+        assert last_number(page.steps["delta_o2"]) == "-0.0380982365"
+
+
+def test_headings_and_introductions_are_math(capsys: pytest.CaptureFixture[str]) -> None:
+    text = page_of("mazur", capsys=capsys)
+    # No formula is left as plain text with literal underscores.
+    assert "δ_o1" not in text.split("<body>", 1)[1].split('class="gn-data"')[0]
+    assert "E_j = " not in text and "p+ = p - η" not in text
+    delta = (
+        "<h4>o1: <math><msub><mi>δ</mi><mi>o1</mi></msub><mo>=</mo><mfrac><mrow><mo>∂</mo>"
+        "<msub><mi>E</mi><mi>total</mi></msub></mrow><mrow><mo>∂</mo><msub><mi>net</mi>"
+        "<mi>o1</mi></msub></mrow></mfrac></math></h4>"
+    )
+    assert delta in text
+    assert '<p class="gn-intro">loss: half_sse, <math><msub><mi>E</mi><mi>j</mi></msub>' in text
+    assert "each parameter p moves against its gradient: <math><msup><mi>p</mi><mo>+</mo>" in text
+
+
+def test_a_heading_with_odd_names_stays_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = page_of(str(evil_example(tmp_path)), capsys=capsys)
+    # "<h1>" is a neuron's name: escaped inside the math, never markup.
+    assert "<h4>&lt;h1&gt;: <math><msub><mi>δ</mi><mi>&lt;h1&gt;</mi></msub>" in text

@@ -4,15 +4,19 @@ Symbols are ``<mi>`` (with ``<msub>`` for a subscript: ``net_h1``), numbers
 ``<mn>``, operators ``<mo>``, fractions and partial derivatives ``<mfrac>``.
 Every name is user text from an example file, so every text node is escaped.
 
-Numbers are rounded the way the tutorials print them (``format_decimal``):
-``digits`` decimal places with trailing zeros dropped, so Mazur's
-∂E_total/∂w5 = 0.082167040564231 shows as 0.082167041 and w5+ as 0.35891648.
+Numbers are shown to ``digits`` significant digits, as in every other format
+(``--digits``): Mazur's ∂E_total/∂w5 = 0.082167040564231 shows as 0.0821670406
+and w5+ as 0.35891648. ``format_decimal`` rounds to decimal places instead, for
+the diagram's short labels.
 
 >>> from glassnet.formula import Num, Partial, Sym
 >>> MathMLFormatter()(Partial(Sym("E", "total"), Sym("w5")))
 '<math><mfrac><mrow><mo>∂</mo><msub><mi>E</mi><mi>total</mi></msub></mrow><mrow><mo>∂</mo><mi>w5</mi></mrow></mfrac></math>'
->>> format_decimal(0.082167040564231, 9), format_decimal(0.358916479717885, 9)
-('0.082167041', '0.35891648')
+>>> format_significant(0.082167040564231, 9), format_significant(0.358916479717885, 9)
+('0.0821670406', '0.35891648')
+>>> format_decimal(0.593269992107187, 4)
+'0.5933'
+
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from glassnet.formula import (
     Sub,
     Sym,
 )
-from glassnet.render.text import significant_digits
+from glassnet.render.text import format_number, significant_digits
 
 MINUS = "−"
 #: Values at or above this are shown with significant digits, not decimals.
@@ -71,6 +75,16 @@ def format_decimal(value: float, digits: int) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+def format_significant(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, as the text format shows it (``-`` for minus)."""
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    return format_number(v, digits)
+
+
 def _t(text: str) -> str:
     return escape(text, quote=False)
 
@@ -86,7 +100,7 @@ class MathMLFormatter:
         return f"<math>{prefix}{self.format(expr)}</math>"
 
     def number(self, value: float) -> str:
-        text = format_decimal(value, self.digits)
+        text = format_significant(value, self.digits)
         if text.startswith("-"):
             return f"<mrow><mo>{MINUS}</mo><mn>{_t(text[1:])}</mn></mrow>"
         return f"<mn>{_t(text)}</mn>"
@@ -160,7 +174,7 @@ class MathMLFormatter:
     def starts_negative(self, e: Expr) -> bool:
         """Whether the formula as written begins with a minus sign."""
         if isinstance(e, Num):
-            return format_decimal(e.value, self.digits).startswith("-")
+            return format_significant(e.value, self.digits).startswith("-")
         if isinstance(e, Neg):
             return True
         if isinstance(e, Mul):

@@ -18,8 +18,15 @@
   }
 
   function byId(svg, id) {
-    // Ids are made from positions (n0.1, w1.0.1): no quotes or backslashes to escape.
-    return all(svg, '[data-id="' + id + '"]');
+    // Looked up once per diagram: a large one has thousands of elements.
+    if (!svg.gnIndex) {
+      svg.gnIndex = {};
+      all(svg, "[data-id]").forEach(function (el) {
+        var key = el.getAttribute("data-id");
+        (svg.gnIndex[key] = svg.gnIndex[key] || []).push(el);
+      });
+    }
+    return svg.gnIndex[id] || [];
   }
 
   function apply(svg, entry, scale) {
@@ -46,12 +53,56 @@
     all(svg, ".gn-fill").forEach(function (f) { f.setAttribute("fill-opacity", "0"); });
   }
 
-  function highlight(svg, ids) {
+  // Lights up ids; of the weight labels hidden in a dense layer, shows those in ``labels``
+  // (chosen in render/html/diagram.py so that they never cover each other).
+  function highlight(svg, ids, labels) {
     all(svg, ".gn-hl").forEach(function (el) { el.classList.remove("gn-hl"); });
+    all(svg, ".gn-show").forEach(function (el) { el.classList.remove("gn-show"); });
     ids.forEach(function (id) {
       byId(svg, id).forEach(function (el) { el.classList.add("gn-hl"); });
     });
+    (labels || []).forEach(function (id) {
+      byId(svg, id).forEach(function (el) {
+        if (el.classList.contains("gn-wlabel")) { el.classList.add("gn-show"); }
+      });
+    });
     svg.classList.toggle("gn-dim", ids.length > 0);
+  }
+
+  // Scrolls the diagram's box so that the lit neurons (or the first of them, if they do not
+  // all fit) are in view, then the page so that the box is.
+  function reveal(svg, ids) {
+    var view = svg.closest(".gn-view");
+    if (!view) { return; }
+    var boxes = [];
+    ids.forEach(function (id) {
+      byId(svg, id).forEach(function (el) {
+        if (el.classList.contains("gn-node")) { boxes.push(el.getBoundingClientRect()); }
+      });
+    });
+    if (!boxes.length) { return; }
+    var frame = view.getBoundingClientRect();
+    var box = {
+      left: Math.min.apply(null, boxes.map(function (b) { return b.left; })),
+      top: Math.min.apply(null, boxes.map(function (b) { return b.top; })),
+      right: Math.max.apply(null, boxes.map(function (b) { return b.right; })),
+      bottom: Math.max.apply(null, boxes.map(function (b) { return b.bottom; }))
+    };
+    if (box.right - box.left > view.clientWidth || box.bottom - box.top > view.clientHeight) {
+      box = boxes[0];
+    }
+    var dx = box.left - frame.left, dy = box.top - frame.top;
+    if (dx < 0 || box.right - frame.left > view.clientWidth) {
+      view.scrollLeft += dx - (view.clientWidth - (box.right - box.left)) / 2;
+    }
+    if (dy < 0 || box.bottom - frame.top > view.clientHeight) {
+      view.scrollTop += dy - (view.clientHeight - (box.bottom - box.top)) / 2;
+    }
+    var seen = view.getBoundingClientRect();
+    var height = window.innerHeight || document.documentElement.clientHeight;
+    if (seen.top < 0 || seen.bottom > height) {
+      view.scrollIntoView({ block: seen.height > height ? "start" : "nearest" });
+    }
   }
 
   function copy(node) {
@@ -78,29 +129,58 @@
     var derivation = root.querySelector(".gn-derivation-body");
     var stops = data.stops;
     var index = 0;
+    // Looked up once: the list of every step below can hold many thousands of elements.
+    var goButtons = all(root, "[data-go]");
+    var paramButtons = all(root, "[data-param][aria-pressed]");
+    var sampleButtons = all(root, "[data-sample]");
+    var marked = [];  // the steps marked as the current one
+    var sample = 0;  // the sample of a batch that the diagram shows
+    var note = root.querySelector(".gn-sample-note");
+
+    function ofSample(entry) { return entry[5] < 0 || entry[5] === sample; }
+
+    // The diagram after the stops up to this one: each field's latest value, written once.
+    function paint() {
+      var latest = {}, order = [];
+      var keep = function (e) {
+        if (!ofSample(e)) { return; }
+        var key = e[0] + " " + e[1];
+        if (!(key in latest)) { order.push(key); }
+        latest[key] = e;
+      };
+      data.base.forEach(keep);
+      for (var k = 0; k <= index; k += 1) { stops[k].set.forEach(keep); }
+      clear(svg);
+      order.forEach(function (key) { apply(svg, latest[key], data.scale); });
+      if (data.samples > 1) {
+        note.textContent = "The diagram shows sample " + (sample + 1) + " of " + data.samples + ".";
+        sampleButtons.forEach(function (b) {
+          var pressed = Number(b.getAttribute("data-sample")) === sample;
+          b.setAttribute("aria-pressed", pressed ? "true" : "false");
+        });
+      }
+    }
 
     function find(id) { return root.querySelector("#" + CSS.escape(id)); }
 
-    function show(i) {
+    function show(i, moved) {
       index = Math.max(0, Math.min(stops.length - 1, i));
       var stop = stops[index];
-      clear(svg);
-      data.base.forEach(function (e) { apply(svg, e, data.scale); });
-      for (var k = 0; k <= index; k += 1) {
-        stops[k].set.forEach(function (e) { apply(svg, e, data.scale); });
-      }
-      highlight(svg, stop.hl);
+      if (stop.sm >= 0) { sample = stop.sm; }
+      paint();
+      highlight(svg, stop.hl, stop.lb);
+      if (moved) { reveal(svg, stop.hl); }
       status.textContent = "Step " + (index + 1) + " of " + stops.length + ": " + stop.t;
-      all(root, "[data-go]").forEach(function (b) {
+      goButtons.forEach(function (b) {
         var go = b.getAttribute("data-go");
         b.disabled = (go === "first" || go === "prev") ? index === 0 : index === stops.length - 1;
       });
-      all(root, ".gn-current-step").forEach(function (el) {
+      marked.forEach(function (el) {
         el.classList.remove("gn-current-step");
         el.removeAttribute("aria-current");
       });
       var block = find(stop.b);
-      var marked = stop.s ? stop.s.map(find) : [block];
+      marked = stop.s ? stop.s.map(find) : [block];
       marked.forEach(function (el) {
         el.classList.add("gn-current-step");
         el.setAttribute("aria-current", "step");
@@ -118,7 +198,7 @@
         view = copy(block);
       }
       current.replaceChildren(view);
-      all(root, "[data-param][aria-pressed]").forEach(function (b) {
+      paramButtons.forEach(function (b) {
         b.setAttribute("aria-pressed", "false");
       });
       root.removeAttribute("data-gn-param");
@@ -143,8 +223,13 @@
         view.appendChild(update);
       }
       derivation.replaceChildren(view);
-      highlight(svg, param.hl);
-      all(root, "[data-param][aria-pressed]").forEach(function (b) {
+      highlight(svg, param.hl, param.lb);
+      // Bring the derivation into view unless it already starts in the upper half.
+      var top = derivation.getBoundingClientRect().top;
+      if (top < 0 || top > (window.innerHeight || 0) * 0.5) {
+        derivation.closest("section").scrollIntoView({ block: "start" });
+      }
+      paramButtons.forEach(function (b) {
         b.setAttribute("aria-pressed", b.getAttribute("data-param") === pid ? "true" : "false");
       });
       root.setAttribute("data-gn-param", pid);
@@ -154,7 +239,13 @@
       var go = event.target.closest("[data-go]");
       if (go) {
         var to = { first: 0, prev: index - 1, next: index + 1, last: stops.length - 1 };
-        show(to[go.getAttribute("data-go")]);
+        show(to[go.getAttribute("data-go")], true);
+        return;
+      }
+      var pick = event.target.closest("[data-sample]");
+      if (pick) {
+        sample = Number(pick.getAttribute("data-sample"));
+        paint();
         return;
       }
       var param = event.target.closest("[data-param]");
@@ -167,8 +258,8 @@
       if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) { return; }
       if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
       if (event.target && event.target.isContentEditable) { return; }
-      if (event.key === "ArrowRight") { show(index + 1); event.preventDefault(); }
-      else if (event.key === "ArrowLeft") { show(index - 1); event.preventDefault(); }
+      if (event.key === "ArrowRight") { show(index + 1, true); event.preventDefault(); }
+      else if (event.key === "ArrowLeft") { show(index - 1, true); event.preventDefault(); }
     });
 
     var slider = root.querySelector("input[type=range]");

@@ -4,7 +4,8 @@
 network, step controls (buttons and the arrow keys) that walk the explanation
 block by block while the diagram highlights what each step touches, a
 derivation panel that shows a weight's or bias's whole chain rule when it is
-clicked, every step as MathML, and with ``history`` (the traces of successive
+clicked (a batch's diagram shows one sample at a time, which the learner can
+switch), every step as MathML in display style, and with ``history`` (the traces of successive
 updates, ``--steps N``) a loss curve and a slider over the steps.
 
 Everything is inline (CSS and JavaScript from ``assets/``, the data as JSON) and
@@ -24,6 +25,7 @@ The modules, one concept each:
 
 - ``page``: the document or notebook ``<div>``, its CSP, the data for the script;
 - ``diagram``: the network diagram's layout and element ids;
+- ``labels``: text widths, and weight labels placed clear of each other;
 - ``drawing``: the diagram as SVG;
 - ``steps``: every step as HTML and MathML;
 - ``walk``: what the diagram highlights and shows at each stop of the step controls;
@@ -34,7 +36,7 @@ The modules, one concept each:
 >>> from glassnet.examples import load_example
 >>> from glassnet.explanation import explain_example
 >>> page = render_html(explain_example(load_example("mazur")))
->>> page.startswith("<!DOCTYPE html>") and "0.082167041" in page
+>>> page.startswith("<!DOCTYPE html>") and "0.0821670406" in page
 True
 """
 

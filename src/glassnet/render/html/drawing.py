@@ -17,6 +17,9 @@ from glassnet.render.html.escape import esc
 if TYPE_CHECKING:
     from glassnet.trace import Trace
 
+#: The smallest scale the page draws the diagram at (a larger one scrolls in its box).
+MIN_SCALE = 0.72
+
 # What the diagram shows: values[(element id, field)] = (text, number, is new).
 Values = dict[tuple[str, str], tuple[str, float | None, int]]
 
@@ -49,6 +52,7 @@ def draw(
     shown = _Shown(values)
     out = [
         f'<svg class="{css_class}" viewBox="0 0 {diagram.width:.0f} {diagram.height:.0f}" '
+        f'width="{diagram.width * MIN_SCALE:.0f}" height="{diagram.height * MIN_SCALE:.0f}" '
         f'role="group" aria-label="{esc(label)}">'
     ]
     out.append(
@@ -95,7 +99,8 @@ def _sign(value: float | None) -> str:
 
 
 def _label(edge: Edge, at: tuple[float, float], shown: _Shown) -> str:
-    """A weight's name and value on its line (a layer's shape under it)."""
+    """A weight's name and value on its line, on a background that hides the lines under it
+    (a layer's shape under it)."""
     lx, ly = at
     hidden = "" if edge.show_label else " gn-auto"
     note = (
@@ -104,9 +109,16 @@ def _label(edge: Edge, at: tuple[float, float], shown: _Shown) -> str:
         if edge.note
         else ""
     )
+    back = ""
+    if edge.box is not None:
+        b = edge.box
+        back = (
+            f'<rect class="gn-lbg" x="{b.x0:.1f}" y="{b.y0:.1f}" width="{b.x1 - b.x0:.1f}" '
+            f'height="{b.y1 - b.y0:.1f}" rx="4"/>'
+        )
     return (
         f'<g class="gn-wlabel{hidden}{shown.new(edge.id)}" data-id="{edge.id}" '
-        f'data-param="{edge.param}"><text x="{lx:.1f}" y="{ly + 5:.1f}" '
+        f'data-param="{edge.param}">{back}<text x="{lx:.1f}" y="{ly + 5:.1f}" '
         f'text-anchor="middle"><tspan class="gn-name">{esc(edge.name)}</tspan> '
         f'<tspan data-f="v">{shown.text(edge.id)}</tspan></text>{note}</g>'
     )
@@ -122,13 +134,13 @@ def _node(diagram: Diagram, node: Node, shown: _Shown, scales: dict[str, float])
     )
     x, y = node.x, node.y
     if node.kind == "bias":
-        w, h = diagram.BIAS_W, diagram.BIAS_H
+        w, h = diagram.bias_w, diagram.BIAS_H
         return (
             f'{head}<rect class="gn-box" x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" '
-            f'width="{w}" height="{h}" rx="8"/>'
-            f'<text class="gn-name" x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle">'
+            f'width="{w:.1f}" height="{h}" rx="8"/>'
+            f'<text class="gn-name" x="{x:.1f}" y="{y - 5:.1f}" text-anchor="middle">'
             f"{esc(node.name)}</text>"
-            f'<text x="{x:.1f}" y="{y + 15:.1f}" text-anchor="middle" data-f="v">'
+            f'<text x="{x:.1f}" y="{y + 16:.1f}" text-anchor="middle" data-f="v">'
             f"{shown.text(node.id)}</text></g>"
         )
     if node.lines:  # a whole layer
@@ -145,14 +157,14 @@ def _node(diagram: Diagram, node: Node, shown: _Shown, scales: dict[str, float])
             f'{head}<rect class="gn-box" x="{x - w / 2}" y="{y - h / 2}" width="{w}" '
             f'height="{h}" rx="12"/>{"".join(texts)}</g>'
         )
-    w, h = diagram.BOX_W, diagram.BOX_H
+    w, h = diagram.box_w, diagram.BOX_H
     shade = node_shade(value, scales["v"]) if value is not None else 0.0
-    box = f'x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w}" height="{h}" rx="12"'
+    box = f'x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.1f}" height="{h}" rx="12"'
     parts = [
         head,
         f'<rect class="gn-box" {box}/>',
         f'<rect class="gn-fill" {box} fill-opacity="{shade}"/>',
-        f'<text class="gn-name" x="{x:.1f}" y="{y - 12:.1f}" text-anchor="middle">'
+        f'<text class="gn-name" x="{x:.1f}" y="{y - 13:.1f}" text-anchor="middle">'
         f"{esc(node.name)}</text>",
         f'<text x="{x:.1f}" y="{y + 8:.1f}" text-anchor="middle" data-f="v">'
         f"{shown.text(node.id)}</text>",

@@ -24,10 +24,19 @@ from glassnet.render.html.escape import esc, script_json
 from glassnet.render.html.steps import Steps
 from glassnet.render.html.training import Training
 from glassnet.render.html.walk import Walk
-from glassnet.render.mathml import format_decimal
+from glassnet.render.mathml import format_significant
 
 if TYPE_CHECKING:
     from glassnet.trace import Trace
+
+
+#: The document's own frame; a notebook keeps its own (``glassnet.css`` styles only the view).
+#: The backgrounds are ``--gn-bg``, so dark mode has no light frame around the view.
+_DOCUMENT_CSS = (
+    "html { color-scheme: light dark; background: #ffffff; }\n"
+    "@media (prefers-color-scheme: dark) { html { background: #14171d; } }\n"
+    "body { margin: 0; }\n"
+)
 
 
 def render_html(
@@ -35,7 +44,7 @@ def render_html(
 ) -> str:
     """The explanation as a complete, self-contained HTML document."""
     page = _Page(explanation, digits=digits, history=history, prefix="gn", keys="page")
-    css, js = _asset("glassnet.css"), _asset("glassnet.js")
+    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, _asset("glassnet.js")
     title = explanation.title or "One backpropagation update"
     csp = (
         "default-src 'none'; "
@@ -116,6 +125,12 @@ class _Page:
             if history
             else None
         )
+        self.stops = self.walk.stops()
+        # Room on the diagram for the longest text it will show at any step or slider position.
+        shown = self.walk.given_sets() + [x for stop in self.stops for x in stop.sets]
+        if self.training and self.training.sets:
+            shown += [x for sets in self.training.sets for x in sets]
+        self.diagram.fit(shown)
 
     def body(self) -> str:
         p = self.prefix
@@ -125,9 +140,8 @@ class _Page:
             f'<div class="gn-layout">{self.figure()}{self.panels()}</div>'
             f"{self.training.html() if self.training else ''}{self.steps.html()}"
             '<footer class="gn-foot"><p>Made with glassnet. This page works offline: it loads '
-            "nothing. Numbers are rounded to "
-            f"{self.digits} decimals in the steps and {min(self.digits, DIAGRAM_DIGITS)} on the "
-            "diagram.</p></footer>"
+            f"nothing. Numbers are shown to {self.digits} significant digits in the steps and "
+            f"rounded to {min(self.digits, DIAGRAM_DIGITS)} decimals on the diagram.</p></footer>"
             f'<script type="application/json" class="gn-data">{script_json(self.data())}</script>'
             "</div>"
         )
@@ -162,13 +176,17 @@ class _Page:
         lines.append(
             f'<p class="gn-network">network {sizes}: {esc(layers)}; loss {esc(network.loss.name)}, '
             f"{network.batch_reduction} over {samples}; learning rate η = "
-            f"{format_decimal(trace.learning_rate, self.digits)}</p>"
+            f"{format_significant(trace.learning_rate, self.digits)}</p>"
         )
         if ex.matrix_form:
+            boxes = (
+                " and the diagram has one box per layer"
+                if self.diagram.aggregated
+                else "; the diagram shows the weights and biases"
+            )
             lines.append(
                 '<p class="gn-note">Too large to show neuron by neuron: each layer is shown in '
-                "matrix form (first and last rows and columns) and the diagram has one box per "
-                "layer.</p>"
+                f"matrix form (first and last rows and columns){boxes}.</p>"
             )
         lines.append("</header>")
         return "".join(lines)
@@ -191,8 +209,8 @@ class _Page:
             )
         return (
             f'<section class="gn-figure" aria-labelledby="{p}-fig">'
-            f'<h2 id="{p}-fig">The network</h2>'
-            f'<div class="gn-scroll">{svg}</div><p class="gn-legend">{legend}</p>'
+            f'<h2 id="{p}-fig">The network</h2>{self.sample_bar()}'
+            f'<div class="gn-scroll gn-view">{svg}</div><p class="gn-legend">{legend}</p>'
             '<div class="gn-controls gn-js" hidden>'
             '<button type="button" data-go="first" aria-label="First step">First</button>'
             '<button type="button" data-go="prev" aria-label="Previous step (left arrow)">'
@@ -202,6 +220,23 @@ class _Page:
             '<button type="button" data-go="last" aria-label="Last step">Last</button>'
             f'<p class="gn-status" aria-live="polite" id="{p}-status"></p></div>'
             "</section>"
+        )
+
+    def sample_bar(self) -> str:
+        """Which sample of a batch the diagram shows, and buttons to show another."""
+        if not self.walk.switches_samples:
+            return ""
+        n = self.explanation.trace.n_samples
+        buttons = "".join(
+            f'<button type="button" data-sample="{s}" aria-pressed="{str(s == 0).lower()}">'
+            f"{s + 1}</button>"
+            for s in range(n)
+        )
+        return (
+            '<div class="gn-samplebar">'
+            f'<p class="gn-sample-note" aria-live="polite">The diagram shows sample 1 of {n}.</p>'
+            '<div class="gn-samples gn-js" hidden role="group" '
+            f'aria-label="Show a sample on the diagram">Show sample {buttons}</div></div>'
         )
 
     def panels(self) -> str:
@@ -224,13 +259,25 @@ class _Page:
 
     def data(self) -> dict[str, Any]:
         """Everything the script needs, as JSON: the stops, the derivations and the training."""
+        params = derivations(self.walk)
+        for param in params.values():
+            param["lb"] = self.diagram.shown_labels(param["hl"])
         return {
             "stops": [
-                {"t": s.title, "b": s.block, "s": s.steps, "hl": s.highlight, "set": s.sets}
-                for s in self.walk.stops()
+                {
+                    "t": s.title,
+                    "b": s.block,
+                    "s": s.steps,
+                    "hl": s.highlight,
+                    "lb": self.diagram.shown_labels(s.highlight),
+                    "sm": s.sample,
+                    "set": s.sets,
+                }
+                for s in self.stops
             ],
             "base": self.walk.given_sets(),
-            "params": derivations(self.walk),
+            "samples": self.explanation.trace.n_samples if self.walk.switches_samples else 1,
+            "params": params,
             "scale": self.scales,
             "history": self.training.data() if self.training else None,
         }

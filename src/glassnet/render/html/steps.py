@@ -11,11 +11,13 @@ from collections.abc import Iterable
 import numpy as np
 
 from glassnet.explanation import Block, Explanation, Section, Step
+from glassnet.explanation.model import Rich
 from glassnet.render.html.escape import esc
-from glassnet.render.mathml import MathMLFormatter, format_decimal
+from glassnet.render.mathml import MathMLFormatter, format_significant
 
-#: Decimals of the entries of matrix-form tables.
+#: Significant digits of the entries of matrix-form tables (at most).
 TABLE_DIGITS = 6
+EQ = "<mo>=</mo>"
 #: Matrix-form tables show this many rows and columns at each end.
 EDGE_ITEMS = 3
 
@@ -77,7 +79,8 @@ class Steps:
             f'<section class="gn-section" data-kind="{section.kind}"><h3>{esc(section.title)}</h3>'
         ]
         if section.intro:
-            out.append(f'<p class="gn-intro">{esc(section.intro)}</p>')
+            intro = self.rich_html(section.intro, section.intro_math)
+            out.append(f'<p class="gn-intro">{intro}</p>')
         for block in section.blocks:
             out.append(self.block_html(block, given=section.kind == "given"))
         out.append("</section>")
@@ -86,10 +89,25 @@ class Steps:
     def block_html(self, block: Block, *, given: bool) -> str:
         kind = " gn-given" if given else ""
         steps = "".join(self.step_html(step) for step in block.steps)
+        title = self.rich_html(block.title, block.title_math)
         return (
             f'<div class="gn-block{kind}" id="{self.block_ids[id(block)]}">'
-            f'<h4>{esc(block.title)}</h4><ol class="gn-list">{steps}</ol></div>'
+            f'<h4>{title}</h4><ol class="gn-list">{steps}</ol></div>'
         )
+
+    def rich_html(self, plain: str, parts: Rich) -> str:
+        """A title or an introduction, its formulas (``Block.title_math``,
+        ``Section.intro_math``) as MathML; ``plain`` when it has none."""
+        if not parts:
+            return esc(plain)
+        out = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(esc(part))
+                continue
+            *sides, last = part
+            out.append(self.math(last, prefix="".join(self.math.format(s) + EQ for s in sides)))
+        return "".join(out)
 
     def step_html(self, step: Step) -> str:
         parts = [self.math(step.lhs)]
@@ -129,7 +147,7 @@ class Steps:
                 elif c is None:
                     cells.append("<td>…</td>")
                 else:
-                    cells.append(f"<td>{esc(format_decimal(array[r, c], digits))}</td>")
+                    cells.append(f"<td>{esc(format_significant(array[r, c], digits))}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
         label = f"{rows} × {cols}" if np.ndim(value) > 1 else f"{cols} values"
         return (

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet.engine import forward
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, DiagramSet, parameter_sets
 from glassnet.render.html.drawing import draw
 from glassnet.render.html.escape import esc
 from glassnet.render.html.walk import Walk
-from glassnet.render.mathml import format_decimal
+from glassnet.render.mathml import format_decimal, format_significant
 from glassnet.trace import MAX_NEURONS_SHOWN
 
 if TYPE_CHECKING:
@@ -66,19 +67,25 @@ class Training:
         if self.marks and not self.diagram.aggregated:
             self.sets = [self.point_sets(u) for u in self.points]
 
-    def after(self, updates: int) -> tuple[Network, np.ndarray, float]:
-        """The network, its outputs and the loss after ``updates`` updates."""
+    def after(self, updates: int) -> tuple[Network, list[np.ndarray], float]:
+        """The network, every layer's outputs and the loss after ``updates`` updates.
+
+        The final state's hidden outputs were never needed by a trace; the engine's
+        forward pass gives them (its last layer is the trace's ``outputs_after``).
+        """
         if updates < len(self.history):
             trace = self.history[updates]
-            return trace.network, trace.outputs, trace.loss
+            return trace.network, [lt.out for lt in trace.layers], trace.loss
         trace = self.history[-1]
-        return trace.network_after, trace.outputs_after, trace.loss_after
+        outs = [p.out for p in forward(trace.network_after, trace.inputs)[:-1]]
+        return trace.network_after, [*outs, trace.outputs_after], trace.loss_after
 
     def caption(self, updates: int) -> str:
-        _, outputs, loss = self.after(updates)
+        _, outs, loss = self.after(updates)
+        outputs = outs[-1]
         text = (
             f"{updates} update{'' if updates == 1 else 's'}: E_total = "
-            f"{format_decimal(loss, self.digits)}"
+            f"{format_significant(loss, self.digits)}"
         )
         if self.diagram.aggregated and outputs.shape[1] <= MAX_NEURONS_SHOWN:
             values = ", ".join(format_decimal(v, DIAGRAM_DIGITS) for v in outputs[0])
@@ -86,17 +93,18 @@ class Training:
         return text
 
     def point_sets(self, updates: int) -> list[DiagramSet]:
-        """The mini diagram after ``updates`` updates: parameters, outputs of sample 1, E."""
-        network, outputs, loss = self.after(updates)
+        """The mini diagram after ``updates`` updates: parameters, every neuron's output for
+        sample 1, and E_total."""
+        network, outs, loss = self.after(updates)
         digits = min(self.digits, DIAGRAM_DIGITS)
-        sets: list[DiagramSet] = [("E", "v", f"E_total = {format_decimal(loss, digits)}", loss, 0)]
+        total = f"E_total = {format_decimal(loss, digits)}"
+        sets: list[DiagramSet] = [("E", "v", total, loss, 0, -1)]
         for k, layer in enumerate(network.layers):
             sets += parameter_sets("W", k, layer.weights, digits, 0)
             if layer.bias is not None:
                 sets += parameter_sets("b", k, layer.bias, digits, 0)
-        last = len(network.layers) - 1
-        for j, v in enumerate(outputs[0]):
-            sets.append((f"n{last}.{j}", "v", format_decimal(v, digits), float(v), 0))
+            for j, v in enumerate(outs[k][0]):
+                sets.append((f"n{k}.{j}", "v", format_decimal(v, digits), float(v), 0, 0))
         return sets
 
     def html(self) -> str:
@@ -105,10 +113,16 @@ class Training:
         p = self.prefix
         n = len(self.history)
         last = len(self.points) - 1
-        mini = ""
+        mini = intro = ""
         if self.sets is not None:
+            samples = self.walk.trace.n_samples
+            which = "the sample" if samples == 1 else f"sample 1 of {samples}"
+            intro = (
+                f'<p class="gn-sample-note">Each neuron shows its output for {which}; '
+                "lines and boxes show the weights and biases after the chosen update.</p>"
+            )
             sets = self.walk.sample_sets(0) + self.sets[-1]
-            values = {(e, f): (t, v, w) for e, f, t, v, w in sets}
+            values = {(e, f): (t, v, w) for e, f, t, v, w, _ in sets}
             mini = draw(
                 self.diagram,
                 values,
@@ -130,7 +144,7 @@ class Training:
             f'<input class="gn-js" hidden type="range" id="{p}-slider" min="0" max="{last}" '
             f'value="{last}" step="1" aria-valuetext="{esc(self.captions[-1])}">'
             f'<output for="{p}-slider" class="gn-slider-text">{esc(self.captions[-1])}</output>'
-            f'</div><div class="gn-scroll">{mini}</div></section>'
+            f'</div>{intro}<div class="gn-scroll">{mini}</div></section>'
         )
 
     def data(self) -> dict[str, Any] | None:

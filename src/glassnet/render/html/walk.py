@@ -36,6 +36,11 @@ class Stop:
     highlight: list[str]
     sets: list[DiagramSet]
 
+    @property
+    def sample(self) -> int:
+        """The sample the stop is about (the first, if several), or -1."""
+        return min((s[5] for s in self.sets if s[5] >= 0), default=-1)
+
 
 class Walk:
     def __init__(self, explanation: Explanation, diagram: Diagram, steps: Steps, *, digits: int):
@@ -85,20 +90,15 @@ class Walk:
     # -- values -----------------------------------------------------------
 
     def sets_of(self, steps: Iterable[Step]) -> list[DiagramSet]:
-        """The diagram values the steps reveal; in a batch, the sample's inputs come first."""
-        steps = list(steps)
+        """The diagram values the steps reveal, each tagged with its sample (-1: every sample)."""
         sets: list[DiagramSet] = []
-        if self.trace.n_samples > 1:
-            samples = {self.value_keys[s.key][3] for s in steps if s.key in self.value_keys}
-            for sample in sorted(samples - {-1}):
-                sets += self.sample_sets(sample)
         for step in steps:
             if step.key in self.value_keys and is_scalar(step.value):
-                element, name, before, _ = self.value_keys[step.key]
+                element, name, before, sample = self.value_keys[step.key]
                 value = float(np.asarray(step.shown))
                 text = before + format_decimal(value, self.digits)
                 new = int(step.key.endswith("+") or "+[" in step.key)
-                sets.append((element, name, text, value, new))
+                sets.append((element, name, text, value, new, sample))
             elif not self.diagram.aggregated:
                 sets += self.matrix_sets(step)
         return sets
@@ -110,7 +110,8 @@ class Walk:
             step = self.steps.step_of_key.get(key)
             if s == sample and (element.startswith("x") or name == "t") and step is not None:
                 value = float(np.asarray(step.value))
-                sets.append((element, name, before + format_decimal(value, self.digits), value, 0))
+                text = before + format_decimal(value, self.digits)
+                sets.append((element, name, text, value, 0, sample))
         return sets
 
     def matrix_sets(self, step: Step) -> list[DiagramSet]:
@@ -122,18 +123,26 @@ class Walk:
         return parameter_sets(kind, layer, step.value, self.digits, new)
 
     def given_sets(self) -> list[DiagramSet]:
-        """What the diagram always shows: the parameters and the first sample's values."""
+        """What the diagram always shows: the parameters and every sample's inputs and targets."""
         steps = steps_of(s for s in self.explanation.sections if s.kind == "given")
         shared = [s for s in steps if self.value_keys.get(s.key, ("", "", "", -1))[3] == -1]
-        return self.sample_sets(0) + self.sets_of(shared)
+        every = [self.sample_sets(s) for s in range(self.trace.n_samples)]
+        return [x for sets in every for x in sets] + self.sets_of(shared)
 
     def static_values(self) -> Values:
-        """The diagram without the script: the given values, the forward pass and the error."""
+        """The diagram without the script: the given values, the forward pass and the error,
+        of the first sample."""
         shown = steps_of(s for s in self.explanation.sections if s.kind in ("forward", "error"))
         return {
             (element, name): (text, number, new)
-            for element, name, text, number, new in self.given_sets() + self.sets_of(shown)
+            for element, name, text, number, new, sample in self.given_sets() + self.sets_of(shown)
+            if sample in (-1, 0)
         }
+
+    @property
+    def switches_samples(self) -> bool:
+        """Whether the diagram shows a batch's samples one at a time (neuron by neuron)."""
+        return self.trace.n_samples > 1 and not self.by_layer
 
     # -- highlights and stops ---------------------------------------------
 
