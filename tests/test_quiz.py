@@ -330,3 +330,12 @@ def test_bad_shapes(text: str) -> None:
 def test_shapes() -> None:
     assert parse_shape("2-2-2") == [2, 2, 2]
     assert parse_shape("4x3x1") == [4, 3, 1]
+
+
+def test_the_quiz_introduces_the_loss_as_explain_does():
+    from glassnet.examples import load_example
+    from glassnet.quiz import run_quiz
+
+    said: list[str] = []
+    run_quiz(load_example("mazur"), ask=lambda prompt: "?", say=said.append)
+    assert "\n== Error ==\nloss: half_sse, E_j = 0.5 · (target_j - out_j)²" in said

@@ -25,7 +25,13 @@ from glassnet.claims import MIN_DIGITS, agreement, judged, parse_number
 from glassnet.errors import GlassnetError
 from glassnet.example import Example
 from glassnet.explanation import Explanation, Step, explain_example
-from glassnet.render.text import TextFormatter, format_number, render_given, render_step
+from glassnet.render.text import (
+    TextFormatter,
+    format_number,
+    render_given,
+    render_step,
+    rich_text,
+)
 from glassnet.terminal import printable
 
 QUIT = ("q", "quit", "exit")
@@ -100,7 +106,8 @@ def run_quiz(
         section = section_of[step.key]
         if section is not current:
             current = section
-            say(f"\n== {section.title} ==" + (f"\n{section.intro}" if section.intro else ""))
+            intro = rich_text(section.intro, section.intro_math, fmt)
+            say(f"\n== {section.title} ==" + (f"\n{intro}" if intro else ""))
         value = float(step.value)
         answer = _ask(ask, say, f"[{number}/{len(steps)}] {fmt(step.lhs)} = ", value, min_digits)
         if answer is None:
