@@ -41,7 +41,6 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
-from glassnet import compiled
 from glassnet.claims import (
     ABS_TOL,
     CONTEXT,
@@ -60,6 +59,7 @@ from glassnet.claims.recompute import NotRecomputableError, Recomputed, recomput
 from glassnet.claims.table import toml_key
 from glassnet.engine import EXACT, Variant
 from glassnet.errors import GlassnetError, TrainingDivergedError
+from glassnet.fast import compiled
 
 if TYPE_CHECKING:
     from glassnet.example import Example

@@ -15,8 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet.activations import ACTIVATIONS
-from glassnet.engine import EXACT, TrainResult, Variant, backprop, train
+from glassnet.engine import EXACT, Variant, backprop
 from glassnet.errors import GlassnetError
+from glassnet.fast.full_batch import TrainResult, train
 from glassnet.losses import LOSSES
 from glassnet.names import Names, bias_counts
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
@@ -106,7 +107,7 @@ class Example:
         return explain_example(self)._repr_markdown_()
 
     def train(self, steps: int, *, variant: Variant = EXACT, **kwargs: Any) -> TrainResult:
-        """``steps`` updates on the example's samples; see ``glassnet.engine.train``."""
+        """``steps`` updates on the example's samples; see ``glassnet.fast.full_batch.train``."""
         return train(
             self.network,
             self.inputs,
