@@ -13,6 +13,7 @@ from glassnet.fast.full_batch import train
 from glassnet.losses import LOSSES, get_loss
 from glassnet.names import Names
 from glassnet.network import Layer, Network
+from glassnet.render import notebook as _notebook  # noqa: F401  (Jupyter display hooks)
 from glassnet.trace import LayerTrace, Trace
 
 __version__ = "0.1.0"
