@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from glassnet.engine import EXACT, Variant
-from glassnet.fast import native
 from glassnet.fast.codegen import Compiled, UnsupportedError, generate, rint
 from glassnet.network import Network
 
@@ -116,6 +115,9 @@ def prepare(network: Network, n_samples: int, variants: Sequence[Variant | None]
 
     ``glassnet check`` calls it with its catalogue before training the mistakes.
     """
+    # Imported here: ctypes and subprocess would cost every ``import glassnet`` time.
+    from glassnet.fast import native
+
     signature = _signature(network, n_samples)
     wanted = list(dict.fromkeys(_plain(v) for v in variants))
     wanted = [v for v in wanted if (signature, v) not in _NATIVE]
