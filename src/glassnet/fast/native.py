@@ -11,7 +11,8 @@ lines, from the same formula trees, rendered with ``codegen.render(c=True)``
 float range as NumPy does) and rounded with ``rint(x * f) / f``, NumPy's own
 ``np.round``. The compiler gets ``-ffp-contract=off`` and no fast-math, so
 every ``+``, ``*`` and ``/`` is one IEEE operation in the written order, as in
-Python: the C and the Python loops give the same bits (the tests pin them).
+Python: the C and the Python loops give the same bits (``tests/fast/test_compiled.py`` pins
+them, and through the Python loop to ``engine.backprop``).
 
 Built libraries are cached by the hash of their source in
 ``$GLASSNET_CACHE`` or ``~/.cache/glassnet/native`` (a directory only its user
