@@ -42,7 +42,7 @@ Predict = Callable[[Array], NDArray[np.integer]]
 
 @dataclass
 class LeanGradients:
-    """One layer's gradients from ``lean_backward``; ``delta`` carries the folded ``factor / m``."""
+    """One layer's gradients from ``lean_backward``; ``delta`` carries the folded ``1 / m``."""
 
     delta: Array
     grad_weights: Array
@@ -50,19 +50,19 @@ class LeanGradients:
 
 
 def lean_backward(
-    network: Network, passes: list[LayerForward], targets: Array, *, factor: float = 1.0
+    network: Network, passes: list[LayerForward], targets: Array
 ) -> list[LeanGradients]:
-    """``engine.backward``'s gradients (times ``factor``), for training loops; first layer first.
+    """``engine.backward``'s gradients, for training loops; first layer first.
 
     The same formulas, with two savings: the output layer's ``dE/dout`` is not
-    computed when the loss's combined ``dE/dnet`` replaces it, and ``factor``
-    with the ``1/m`` of a mean is folded into the output layer's delta, so every
-    ``delta`` is already scaled and no extra pass over weight-sized arrays scales
-    the gradients. The same gradients up to rounding; no ``Variant``.
+    computed when the loss's combined ``dE/dnet`` replaces it, and the ``1/m`` of
+    a mean is folded into the output layer's delta, so every ``delta`` is already
+    scaled and no extra pass over weight-sized arrays scales the gradients. The
+    same gradients up to rounding; no ``Variant``.
     """
     loss, layers = network.loss, network.layers
     last = passes[-1]
-    folded = factor / targets.shape[0] if network.batch_reduction == "mean" else factor
+    folded = 1.0 / targets.shape[0] if network.batch_reduction == "mean" else 1.0
     if loss.requires_activation is not None:
         delta = loss.grad_net(last.net, last.out, targets)
     else:
@@ -137,10 +137,14 @@ class GenericStep:
         if not math.isfinite(summed):
             return summed, correct
         self.grads = []
-        for layer, g in zip(network.layers, lean_backward(network, passes, targets, factor=factor)):
+        for layer, g in zip(network.layers, lean_backward(network, passes, targets)):
             self.grads.append(g.grad_weights)
             if g.grad_bias is not None and layer.train_bias:
                 self.grads.append(g.grad_bias)
+        if factor != 1.0:
+            # Scaled after the backward pass, as an optimizer scales ``lr * g``: a
+            # plain-SGD loop then subtracts the very numbers the optimizer would.
+            self.grads = [grad * factor for grad in self.grads]
         return summed, correct
 
 
