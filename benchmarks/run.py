@@ -187,7 +187,7 @@ def bench_explain(rounds: int, threads: int, log: Any) -> dict[str, Any]:
 def bench_check(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     """``glassnet check`` with wrong @1,000,000 figures, once per example per round.
 
-    Each run starts with an empty cache of C loops (``glassnet.native``), so it
+    Each run starts with an empty cache of C loops (``glassnet.fast.native``), so it
     includes compiling them: the first check of an example on a machine.
     """
     from benchmarks.check import wrong_claims

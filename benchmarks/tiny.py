@@ -33,8 +33,8 @@ EXPECTED_LOSS = 3.510188e-05
 
 
 def glassnet_setup() -> Callable[[int], float]:
-    from glassnet.engine import train
     from glassnet.examples import load_example
+    from glassnet.fast.full_batch import train
 
     ex = load_example("mazur")
     return lambda n: train(ex.network, ex.inputs, ex.targets, ex.learning_rate, n).loss

@@ -9,8 +9,9 @@ import sys
 import numpy as np
 
 from glassnet.check import catalogue, check, training_variant
-from glassnet.engine import EXACT, Variant, train
+from glassnet.engine import EXACT, Variant
 from glassnet.examples import load_example
+from glassnet.fast.full_batch import train
 
 LINEAR = """
 title = "linear"

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glassnet.cli.check import read_claims
+from glassnet.check import read_claims
 from glassnet.config import read_config
 from glassnet.data import from_config
 from glassnet.data.arrays import load_npy, load_npz

@@ -15,8 +15,9 @@ import pytest
 
 from glassnet.activations import get_activation
 from glassnet.cli import main
-from glassnet.engine import backprop, forward, train
+from glassnet.engine import backprop, forward
 from glassnet.errors import TrainingDivergedError
+from glassnet.fast.full_batch import train
 from glassnet.losses import get_loss
 from glassnet.network import Layer, Network
 

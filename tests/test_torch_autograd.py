@@ -12,7 +12,7 @@ losses (``mse_loss``, ``cross_entropy`` with probability targets, binary cross-e
   on its own row only);
 - the update ``W - lr * grad`` (frozen biases unchanged) and the loss after it.
 
-The gradients of ``backward(..., lean=True)``, which the training loop uses, are compared too.
+The gradients of ``lean_backward``, which the fit loop's generic step uses, are compared too.
 
 The tolerance is ``|glassnet - torch| < 1e-10 * |torch| + floor``: a relative error of 1e-10,
 except that two correct float64 implementations may differ by their rounding error
@@ -31,7 +31,8 @@ import torch
 from hypothesis import assume, given
 from torch.nn import functional
 
-from glassnet.engine import EXACT, LayerGradients, Variant, backprop, backward, forward
+from glassnet.engine import EXACT, Variant, backprop, forward
+from glassnet.fast.fused import LeanGradients, lean_backward
 from glassnet.trace import Trace
 from strategies import (
     KINKED,
@@ -223,11 +224,11 @@ def torch_update(case: Case) -> TorchUpdate:
 
 
 def compare(
-    case: Case, trace: Trace, ref: TorchUpdate, lean: list[LayerGradients] | None = None
+    case: Case, trace: Trace, ref: TorchUpdate, lean: list[LeanGradients] | None = None
 ) -> dict[str, float]:
     """The relative error (with its rounding floor) of every quantity, by name.
 
-    ``lean`` are the gradients of ``backward(..., lean=True)``, the training loop's path.
+    ``lean`` are the gradients of ``lean_backward``, the fit loop's generic step.
     """
     scales = error_scales(
         ref.records,
@@ -285,7 +286,7 @@ def update_errors(case: Case, *, variant: Variant = EXACT) -> tuple[dict[str, fl
     """The errors of ``compare``, and whether both took the same side of every kink."""
     network = case.network()
     trace = backprop(network, case.inputs, case.targets, case.learning_rate, variant=variant)
-    lean = backward(network, forward(network, trace.inputs), trace.targets, lean=True)
+    lean = lean_backward(network, forward(network, trace.inputs), trace.targets)
     ref = torch_update(case)
     return compare(case, trace, ref, lean), same_branches(trace, ref)
 

@@ -13,7 +13,7 @@ import torch
 
 import shared
 from glassnet.data import load_mnist, spirals, xor
-from glassnet.engine import backprop
+from glassnet.engine import backprop, forward
 from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.examples import load_example
 from glassnet.init import init_network
@@ -438,7 +438,7 @@ def test_predict_and_confusion_matrix():
     X, _ = blobs()
     net = init_network([5, 6, 3], ["relu", "softmax"], loss="cross_entropy", rng=0)
     out = predict(net, X, batch_size=7)
-    np.testing.assert_allclose(out, net.predict(X), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(out, forward(net, net.check_inputs(X))[-1].out, rtol=1e-5, atol=1e-7)
     # rows: true class, columns: predicted class
     matrix = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
     assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
@@ -477,33 +477,6 @@ def test_trainer_setting_errors():
         EarlyStopping(patience=0)
 
 
-@pytest.mark.parametrize(
-    ("activations", "loss", "reduction"),
-    [
-        (["tanh", "softmax"], "cross_entropy", "mean"),
-        (["relu", "sigmoid"], "binary_cross_entropy", "mean"),
-        (["sigmoid", "identity"], "mse", "mean"),
-        (["leaky_relu", "sigmoid"], "half_sse", "sum"),
-    ],
-)
-def test_engine_lean_backward_gives_the_same_gradients(activations, loss, reduction):
-    """``backward(lean=True)`` (the training loop's) against the trace's ``backward``."""
-    from glassnet.engine import backward, forward
-
-    rng = np.random.default_rng(0)
-    net = init_network(
-        [4, 5, 3], activations, loss=loss, rng=1, dtype=np.float64, batch_reduction=reduction
-    )
-    x = rng.normal(size=(6, 4))
-    t = np.eye(3)[rng.integers(0, 3, 6)] if loss == "cross_entropy" else rng.random((6, 3))
-    passes = forward(net, x)
-    full = backward(net, passes, t)
-    lean = backward(net, passes, t, lean=True)
-    for a, b in zip(full, lean):
-        np.testing.assert_allclose(b.grad_weights, a.grad_weights, rtol=1e-13, atol=1e-16)
-        np.testing.assert_allclose(b.grad_bias, a.grad_bias, rtol=1e-13, atol=1e-16)
-
-
 def test_threads_limits_blas_inside_fit_only():
     from threadpoolctl import threadpool_info
 
@@ -533,13 +506,13 @@ def test_threads_limits_blas_inside_fit_only():
 )
 def test_float32_end_to_end(activations, loss):
     """No float64 sneaks into a float32 step (a float64 scalar would upcast whole arrays)."""
-    from glassnet.engine import backward, forward
+    from glassnet.fast.fused import lean_backward
 
     net = init_network([4, 5, 3], activations, loss=loss, rng=0)
     x = np.random.default_rng(0).random((6, 4), dtype=np.float32)
     t = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2]]
     passes = forward(net, x)
-    grads = backward(net, passes, t, lean=True)
+    grads = lean_backward(net, passes, t)
     arrays = [a for p in passes for a in (p.net, p.out)]
     arrays += [a for g in grads for a in (g.delta, g.grad_weights, g.grad_bias)]
     assert {a.dtype for a in arrays} == {np.dtype(np.float32)}

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
-from glassnet import compiled
 from glassnet.claims import (
     ABS_TOL,
     CONTEXT,
@@ -60,6 +59,9 @@ from glassnet.claims.recompute import NotRecomputableError, Recomputed, recomput
 from glassnet.claims.table import toml_key
 from glassnet.engine import EXACT, Variant
 from glassnet.errors import GlassnetError, TrainingDivergedError
+from glassnet.fast import compiled
+from glassnet.terminal import printable
+from glassnet.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from glassnet.example import Example
@@ -343,6 +345,31 @@ class Report:
 
 
 # -- checking -----------------------------------------------------------------
+
+
+def read_claims(path: str) -> tuple[dict[str, Any], int | None]:
+    """The ``[claims]`` table of a claims file, and its ``min_digits`` if it sets one."""
+    data = read_toml(path)
+    extra = sorted(set(data) - {"claims", "min_digits"})
+    if extra:
+        raise GlassnetError(
+            f"unknown key {printable(repr(extra[0]))}: a claims file holds one [claims] table "
+            "(and optionally min_digits = N)",
+            source=path,
+        )
+    claims = data.get("claims")
+    if not isinstance(claims, dict):
+        raise GlassnetError("expected a [claims] table", source=path, field="claims")
+    min_digits = data.get("min_digits")
+    if min_digits is not None and (
+        isinstance(min_digits, bool) or not isinstance(min_digits, int) or min_digits < 0
+    ):
+        raise GlassnetError(
+            f"`min_digits` must be a whole number >= 0, got {printable(repr(min_digits))}",
+            source=path,
+            field="min_digits",
+        )
+    return claims, min_digits
 
 
 def check(

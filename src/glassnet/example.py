@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet import display
 from glassnet.activations import ACTIVATIONS
-from glassnet.engine import EXACT, TrainResult, Variant, backprop, train
+from glassnet.engine import EXACT, Variant, backprop
 from glassnet.errors import GlassnetError
+from glassnet.fast.full_batch import TrainResult, train
 from glassnet.losses import LOSSES
 from glassnet.names import Names, bias_counts
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
@@ -94,19 +96,15 @@ class Example:
         return traces
 
     def _repr_html_(self) -> str:
-        """Jupyter shows an example as the page of its update (``glassnet.render.html``)."""
-        from glassnet.explanation import explain_example
-
-        return explain_example(self)._repr_html_()
+        """Jupyter shows an example as the page of its update (``glassnet.render.notebook``)."""
+        return display.show(self, "html")
 
     def _repr_markdown_(self) -> str:
         """Jupyter's Markdown view, where HTML is not shown."""
-        from glassnet.explanation import explain_example
-
-        return explain_example(self)._repr_markdown_()
+        return display.show(self, "markdown")
 
     def train(self, steps: int, *, variant: Variant = EXACT, **kwargs: Any) -> TrainResult:
-        """``steps`` updates on the example's samples; see ``glassnet.engine.train``."""
+        """``steps`` updates on the example's samples; see ``glassnet.fast.full_batch.train``."""
         return train(
             self.network,
             self.inputs,

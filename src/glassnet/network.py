@@ -17,8 +17,10 @@ A layer's bias is one of three kinds:
 >>> net = Network([Layer([[0.15, 0.20], [0.25, 0.30]], "sigmoid", bias=0.35),
 ...                Layer([[0.40, 0.45], [0.50, 0.55]], "sigmoid", bias=0.60)],
 ...               loss="half_sse")
->>> np.round(net.predict([[0.05, 0.10]]), 6)
-array([[0.751365, 0.772928]])
+>>> net.sizes, net.layers[0].bias_mode
+([2, 2, 2], 'shared')
+
+The network only holds the parameters: ``glassnet.engine.forward`` computes its outputs.
 """
 
 from __future__ import annotations
@@ -183,12 +185,6 @@ class Network:
     @property
     def dtype(self) -> np.dtype[np.floating]:
         return self.layers[0].weights.dtype
-
-    def predict(self, inputs: ArrayLike) -> Array:
-        """The output layer's ``out`` for inputs of shape ``(n_samples, n_inputs)``."""
-        from glassnet.engine import forward
-
-        return forward(self, self.check_inputs(inputs))[-1].out
 
     def check_inputs(self, inputs: ArrayLike, *, field: str = "inputs") -> Array:
         x = np.asarray(inputs, dtype=self.dtype)

@@ -1,6 +1,7 @@
 """The trace: a plain record of every number one update computed.
 
-The engine fills it in; renderers only format it. Arrays have the samples
+The engine fills it in; renderers only format it (``glassnet.render.json.trace_to_dict``
+is the trace as JSON-ready data), and nothing here imports them. Arrays have the samples
 first: ``net[s, j]`` is neuron j's net input for sample s. A layer's weights
 are ``W[j, i]`` (row j = neuron j, column i = the layer's input i).
 
@@ -34,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from glassnet import display
 
 if TYPE_CHECKING:
     from glassnet.example import Example
@@ -114,20 +117,10 @@ class Trace:
     def outputs(self) -> Array:
         return self.layers[-1].out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The trace as plain JSON-ready data; see ``docs/json.md`` for the schema."""
-        from glassnet.render.json import trace_to_dict
-
-        return trace_to_dict(self)
-
     def _repr_html_(self) -> str:
-        """Jupyter shows a trace as the interactive page (see ``glassnet.render.html``)."""
-        from glassnet.explanation import explain
-
-        return explain(self, self.example)._repr_html_()
+        """Jupyter shows a trace as the page of its update (``glassnet.render.notebook``)."""
+        return display.show(self, "html")
 
     def _repr_markdown_(self) -> str:
         """Jupyter's Markdown view, where HTML is not shown."""
-        from glassnet.explanation import explain
-
-        return explain(self, self.example)._repr_markdown_()
+        return display.show(self, "markdown")

@@ -49,8 +49,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet.batches import Batches, gather_ahead
-from glassnet.engine import BatchStep, backward, forward
+from glassnet.engine import forward
 from glassnet.errors import GlassnetError, TrainingDivergedError
+from glassnet.fast.fused import FusedStep, lean_backward
 from glassnet.network import Network
 from glassnet.optimizers import SGD, Optimizer
 from glassnet.progress import Progress, make_progress
@@ -410,7 +411,7 @@ class Trainer:
         self.state = TrainerState()
         self._best_params: list[Array] | None = None
         self._stop_requested = False
-        self._step: BatchStep | None = None
+        self._step: FusedStep | None = None
         self._last_out: Array = np.empty((0, 0))
         #: The first rows of the training data and their targets (see ``_probe_loss``).
         self._probe: tuple[Array, Targets] | None = None
@@ -699,7 +700,7 @@ class Trainer:
         held = sum(p.nbytes for p in self.parameters()[0])
         check_memory(needed - held, "training this network")
 
-    def _batch_step(self, batch_size: int) -> BatchStep | None:
+    def _batch_step(self, batch_size: int) -> FusedStep | None:
         """The fused step for this network and batch size, built once and reused."""
         cached = self._step
         if (
@@ -707,10 +708,12 @@ class Trainer:
             and cached.network is self.network
             and cached.batch_size == batch_size
         ):
-            return cached if cached.fused else None
-        step = BatchStep(self.network, batch_size)
+            return cached
+        if not FusedStep.fits(self.network):
+            return None
+        step = FusedStep(self.network, batch_size)
         self._step = step
-        return step if step.fused else None
+        return step
 
     def _generic_batch(
         self,
@@ -732,7 +735,7 @@ class Trainer:
         if not math.isfinite(batch_loss):
             self._restore_params(good)
             self._diverged(epoch, b + 1, n_batches, f"the loss became {batch_loss}")
-        grads = backward(network, passes, tb, lean=True)
+        grads = lean_backward(network, passes, tb)
         step_grads: list[Array] = []
         for layer, g in zip(network.layers, grads):
             step_grads.append(g.grad_weights)

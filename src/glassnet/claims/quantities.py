@@ -15,9 +15,10 @@ import numpy as np
 from glassnet.claims import dependencies
 from glassnet.claims.layout import layout_of
 from glassnet.claims.names import MAX_STEPS, NAME, aliases, sample_suffix, split_trained
-from glassnet.engine import EXACT, Variant, batch_loss, diverged, forward, train
+from glassnet.engine import EXACT, Variant, batch_loss, forward
 from glassnet.errors import TrainingDivergedError
 from glassnet.explanation import Explanation, Step, explain
+from glassnet.fast.full_batch import diverged, train
 
 if TYPE_CHECKING:
     from glassnet.example import Example
@@ -218,7 +219,7 @@ class Quantities:
     def values(self, keys: list[str], variant: Variant = EXACT) -> dict[str, float]:
         """The value of each key as the engine computes it with ``variant``.
 
-        ``NAME@N`` keys train the example for N updates (``glassnet.engine.train``);
+        ``NAME@N`` keys train the example for N updates (``glassnet.fast.full_batch.train``);
         a ``TrainingDivergedError`` propagates.
         """
         result: dict[str, float] = {}

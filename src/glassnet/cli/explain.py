@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Any
 
@@ -12,16 +11,8 @@ from glassnet.cli.arguments import positive_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
 from glassnet.explanation import explain_example
+from glassnet.render import FORMATS, render_as
 from glassnet.render.wrap import DEFAULT_WIDTH, terminal_width
-
-#: format -> (module, function, what a missing optional dependency is installed with)
-FORMATS = {
-    "text": ("glassnet.render.text", "render_text"),
-    "json": ("glassnet.render.json", "render_json"),
-    "md": ("glassnet.render.markdown", "render_markdown"),
-    "latex": ("glassnet.render.latex", "render_latex"),
-    "html": ("glassnet.render.html", "render_html"),
-}
 
 
 def add_parser(subparsers: Any) -> None:
@@ -76,17 +67,10 @@ def render(
     """The explanation of an example in one format, as text (``width``: text lines at most)."""
     example = load_example(example_arg)
     explanation = explain_example(example)
-    module_name, function = FORMATS[name]
-    renderer = getattr(importlib.import_module(module_name), function)
-    if name == "json":
-        return str(renderer(explanation))
-    if steps is not None:
-        if name != "html":
-            raise GlassnetError(f"--steps goes with --format html, not {name}")
-        return str(renderer(explanation, digits=digits, history=example.traces(steps)))
-    if name == "text":
-        return str(renderer(explanation, digits=digits, width=width))
-    return str(renderer(explanation, digits=digits))
+    if steps is not None and name != "html":
+        raise GlassnetError(f"--steps goes with --format html, not {name}")
+    history = None if steps is None else example.traces(steps)
+    return render_as(name, explanation, digits=digits, width=width, history=history)
 
 
 def run(args: argparse.Namespace) -> int:

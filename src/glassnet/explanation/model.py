@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet import display
 from glassnet.formula import Add, Div, Expr, Group, Mul, Neg, Num, Partial, Sub, Sym
 
 if TYPE_CHECKING:
@@ -97,16 +98,12 @@ class Explanation:
         raise KeyError(key)
 
     def _repr_html_(self) -> str:
-        """Jupyter shows an explanation as the interactive page (``glassnet.render.html``)."""
-        from glassnet.render.html import render_fragment
-
-        return render_fragment(self)
+        """Jupyter shows an explanation as the interactive page (``glassnet.render.notebook``)."""
+        return display.show(self, "html")
 
     def _repr_markdown_(self) -> str:
         """Jupyter's Markdown view, where HTML is not shown."""
-        from glassnet.render.html import notebook_markdown
-
-        return notebook_markdown(self)
+        return display.show(self, "markdown")
 
 
 def mark_noise(steps: list[Step]) -> None:

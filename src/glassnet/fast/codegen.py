@@ -1,15 +1,10 @@
-"""Straight-line Python for tiny networks, generated from the explanations' formulas.
+"""The training loop of a tiny network as straight-line code, from the explanations' formulas.
 
-A 2-2-2 network trained one sample at a time spends nearly all its time in
-NumPy's per-call overhead (about 1 µs per ufunc). For such networks
-``engine.train`` runs a function generated here instead: every net input,
-output, delta, gradient and update of every neuron written out as one line of
-arithmetic on Python floats, inside one loop over the steps.
-
-The lines are not a second copy of the mathematics: each activation and loss
+``glassnet.fast.compiled`` runs these lines as Python, ``glassnet.fast.native``
+as C. They are not a second copy of the mathematics: each activation and loss
 contributes the formula trees its explanation prints
 (``Activation.out_formula``, ``Activation.derivative_expr``,
-``Loss.grad_expr``, ``Loss.term_expr``), rendered here as Python instead of
+``Loss.grad_expr``, ``Loss.term_expr``), rendered here as code instead of
 text. For one sample ``s``, layer ``l`` and neuron ``j``::
 
     n = w_j0 * in_0 + w_j1 * in_1 + … + b_j          o = out_formula(n)
@@ -17,173 +12,42 @@ text. For one sample ``s``, layer ``l`` and neuron ``j``::
     d = e * derivative_expr(n, o)
     g_ji = (sum_s d_sj * in_si) / n_samples           w_ji <- w_ji - eta * g_ji
 
-``exp`` is guarded (``inf`` past 709 instead of ``OverflowError``), so a
-diverging run ends with a non-finite loss exactly like the NumPy engine.
-Results agree with ``engine.backprop`` to rounding (about 1e-15).
+These are ``engine.forward``, ``engine.backward`` and the update of
+``engine.backprop`` fused into one loop over the steps; the forward pass that
+measures a step's loss is the next step's forward pass. ``exp`` is guarded
+(``inf`` past 709 instead of ``OverflowError``), so a diverging run ends with a
+non-finite loss exactly like the NumPy engine.
 
 Every ``engine.Variant`` (the mistakes ``glassnet check`` tries) is generated
 too: each switch changes a few lines where ``engine.backward`` and
-``engine._update`` make it (a factor on ``dE/dout``, the new weights read by
+``engine.backprop`` make it (a factor on ``dE/dout``, the new weights read by
 the layer below, ``+`` for ``-``, every value wrapped in ``np.round``'s
 arithmetic, ...). A run that reaches a fixed point, every parameter unchanged
 by an update, as rounded variants do, stops there: the rest is the same loss.
 
-For ``NATIVE_STEPS`` updates or more the same lines run as C
-(``glassnet.native``), which gives the same bits some 50 times faster:
-``glassnet check`` trains every mistake of its catalogue up to 1,000,000 updates.
+Pinned to ``engine.backprop`` by ``tests/fast/test_compiled.py`` (every
+variant, random networks, to about 1e-15).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
-
+from glassnet.engine import EXACT, Variant
 from glassnet.formula import Add, Call, Cond, Div, Expr, Group, Mul, Neg, Num, Pow, Sub, Sym
 from glassnet.network import Network
 
-if TYPE_CHECKING:
-    from glassnet.engine import Variant
-
-#: Largest layer width and sample count the generated code is used for.
-MAX_WIDTH = 16
-MAX_SAMPLES = 16
-#: Largest ``n_samples * (number of weights)`` the generated code is used for.
-MAX_WORK = 512
-#: Updates from which training runs the C loop: fewer take less time in Python
-#: than the compiler needs (a few tenths of a second, once; the library is kept).
-NATIVE_STEPS = 100_000
 #: ``exp`` argument above which the guarded ``exp`` gives ``inf``.
 EXP_LIMIT = 709.0
 
 #: ``run(params, X, T, eta, steps, on_step) -> (done, params, losses, outputs, bad)``
 Compiled = Callable[..., tuple[int, list[float], Any, list[list[float]], float]]
-_CACHE: dict[tuple[Any, ...], Compiled | None] = {}  # by (structure, variant)
-_NATIVE: dict[tuple[Any, ...], Compiled | None] = {}  # the same loops as C
 
 
 class UnsupportedError(Exception):
     """The network has a part the generated code does not cover."""
-
-
-def supports(network: Network, n_samples: int) -> bool:
-    """Whether ``compile_network`` covers ``network`` trained on ``n_samples`` samples.
-
-    Float64 parameters, elementwise activations, a loss that needs no paired
-    output activation, and a network small enough that Python floats beat NumPy.
-    """
-    if network.dtype != np.float64 or network.loss.requires_activation is not None:
-        return False
-    if n_samples > MAX_SAMPLES or n_samples < 1:
-        return False
-    weights = 0
-    for layer in network.layers:
-        if not layer.activation.elementwise:
-            return False
-        n_out, n_in = layer.weights.shape
-        if n_out > MAX_WIDTH or n_in > MAX_WIDTH:
-            return False
-        weights += n_out * n_in
-    return weights * n_samples <= MAX_WORK
-
-
-def _signature(network: Network, n_samples: int) -> tuple[Any, ...]:
-    layers = tuple(
-        (
-            layer.weights.shape,
-            repr(layer.activation),
-            None if layer.bias is None else layer.bias.ndim,
-            layer.train_bias,
-        )
-        for layer in network.layers
-    )
-    return (layers, repr(network.loss), network.batch_reduction, n_samples)
-
-
-def compile_network(
-    network: Network, n_samples: int, variant: Variant | None = None
-) -> Compiled | None:
-    """The generated training loop for ``network``'s structure and ``variant`` (cached by both).
-
-    ``None`` when a formula has no Python form (then ``engine.train`` uses NumPy).
-
-    Call it as ``run(params, X, T, eta, steps, on_step)`` with ``params`` the flat
-    list of ``parameters(network)``, ``X`` and ``T`` nested lists of floats and
-    ``eta`` the learning rate after the variant's ``learning_rate_power``. It
-    returns ``(done, params, losses, outputs, bad)``: the number of updates
-    applied, the parameters after them, the loss after each, the outputs after
-    the last, and the non-finite loss that stopped training (``done < steps``;
-    that update is not applied). For ``NATIVE_STEPS`` or more, without ``on_step``,
-    it runs the same lines as C when a compiler is at hand (``glassnet.native``):
-    bit for bit the same, some 50 times faster.
-    """
-    variant = _plain(variant)
-    python = _python_loop(network, n_samples, variant)
-    if python is None:
-        return None
-    key = (_signature(network, n_samples), variant)
-
-    def run(
-        params: list[float], X: Any, T: Any, eta: float, steps: int, on_step: Any
-    ) -> tuple[int, list[float], Any, list[list[float]], float]:
-        if on_step is None and steps >= NATIVE_STEPS:
-            if key not in _NATIVE:
-                prepare(network, n_samples, [variant])
-            c_loop = _NATIVE[key]
-            if c_loop is not None:
-                return c_loop(params, X, T, eta, steps, None)
-        return python(params, X, T, eta, steps, on_step)
-
-    return run
-
-
-def prepare(network: Network, n_samples: int, variants: Sequence[Variant | None]) -> None:
-    """Build the C loops of all ``variants`` at once (one compiler run), for ``compile_network``.
-
-    ``glassnet check`` calls it with its catalogue before training the mistakes.
-    """
-    from glassnet import native
-
-    signature = _signature(network, n_samples)
-    wanted = list(dict.fromkeys(_plain(v) for v in variants))
-    wanted = [v for v in wanted if (signature, v) not in _NATIVE]
-    if not wanted or not supports(network, n_samples):
-        return
-    built = native.build(network, n_samples, wanted) if native.enabled() else {}
-    for v in wanted:
-        _NATIVE[(signature, v)] = built.get(v)
-
-
-def _plain(variant: Variant | None) -> Variant | None:
-    """``None`` for the stated method, so it has one cache entry."""
-    from glassnet.engine import EXACT
-
-    return None if variant is None or variant == EXACT else variant
-
-
-def _python_loop(network: Network, n_samples: int, variant: Variant | None) -> Compiled | None:
-    """The Python ``run`` for ``network`` and ``variant``, generated and executed once."""
-    key = (_signature(network, n_samples), variant)
-    if key not in _CACHE:
-        try:
-            source = generate(network, n_samples, variant)
-        except (UnsupportedError, NotImplementedError):
-            _CACHE[key] = None
-            return None
-        namespace: dict[str, Any] = {"exp": math.exp, "tanh": math.tanh, "inf": math.inf}
-        namespace["log"] = _log
-        namespace["_rint"] = _rint
-        exec(compile(source, "<glassnet.compiled>", "exec"), namespace)
-        _CACHE[key] = namespace["run"]
-    return _CACHE[key]
-
-
-def _log(value: float) -> float:
-    if value > 0.0:
-        return math.log(value)
-    return -math.inf if value == 0.0 else math.nan
 
 
 #: 1.5 * 2**52: ``(y + RINT) - RINT`` is ``rint(y)`` (round half to even) for ``|y| < 2**51``.
@@ -199,7 +63,8 @@ def round_code(code: str, decimals: int) -> str:
     Python's ``round(value, decimals)`` rounds the decimal expansion instead and
     differs: 0.0025 to 3 decimals is 0.003 there, 0.002 here (2.5 rounds to even),
     and 2.675 to 2 is 2.67 there, 2.68 here. ``rint`` is the add-and-subtract of
-    ``RINT``, no call; past ``RINT_LIMIT`` (and for inf and NaN) ``_rint`` does it.
+    ``RINT``, no call; past ``RINT_LIMIT`` (and for inf and NaN) the function ``rint``
+    does it (``_rint`` in the generated code).
     One difference: ``rint(-0.3)`` is -0.0 and this gives 0.0, the same number.
     """
     factor = repr(float(10 ** abs(decimals)))
@@ -210,37 +75,11 @@ def round_code(code: str, decimals: int) -> str:
     )
 
 
-def _rint(value: float) -> float:
+def rint(value: float) -> float:
     if value - value == 0.0:
         return math.copysign(round(value), value)
     return value  # inf and NaN, as np.rint
 
-
-def parameters(network: Network) -> list[float]:
-    """Every weight (row by row) and bias of every layer, as the generated code orders them."""
-    values: list[float] = []
-    for layer in network.layers:
-        values.extend(float(v) for v in layer.weights.ravel())
-        if layer.bias is not None:
-            values.extend(float(v) for v in np.atleast_1d(layer.bias))
-    return values
-
-
-def set_parameters(network: Network, values: list[float]) -> None:
-    """Write ``values`` (in ``parameters`` order) into ``network``'s arrays."""
-    at = 0
-    for layer in network.layers:
-        size = layer.weights.size
-        layer.weights = np.array(values[at : at + size], dtype=np.float64).reshape(
-            layer.weights.shape
-        )
-        at += size
-        if layer.bias is not None:
-            size = layer.bias.size
-            layer.bias = np.array(values[at : at + size], dtype=np.float64).reshape(
-                layer.bias.shape
-            )
-            at += size
 
 
 def render(expr: Expr, *, c: bool = False) -> str:
@@ -292,23 +131,23 @@ def render(expr: Expr, *, c: bool = False) -> str:
 
 
 def generate(network: Network, n_samples: int, variant: Variant | None = None) -> str:
-    """The source of ``run`` for ``network``'s structure and ``variant``; see ``compile_network``.
+    """The Python source of ``run`` for ``network``'s structure and ``variant``.
+
+    ``glassnet.fast.compiled.compile_network`` executes it; its docstring says how to call ``run``.
 
     Each switch of ``variant`` (``glassnet.engine.Variant``) is one small change
-    to the generated lines, made where ``engine.backward``/``engine._update`` make it.
+    to the generated lines, made where ``engine.backward``/``engine.update`` make it.
     """
-    return _Generator(network, n_samples, variant).source()
+    return Generator(network, n_samples, variant).source()
 
 
-class _Generator:
+class Generator:
     """Writes ``run``'s lines: one forward pass, one backward pass, one update, the loop."""
 
-    #: Whether the lines are C (``glassnet.native``) rather than Python.
+    #: Whether the lines are C (``glassnet.fast.native``) rather than Python.
     c = False
 
     def __init__(self, network: Network, n_samples: int, variant: Variant | None):
-        from glassnet.engine import EXACT
-
         self.layers = network.layers
         self.loss = network.loss
         self.n_out = network.n_outputs

@@ -1,17 +1,18 @@
-"""The generated training loop of ``glassnet.compiled`` as C, when a C compiler is at hand.
+"""The generated training loop of ``glassnet.fast.codegen`` as C, when a C compiler is at hand.
 
 ``glassnet check`` trains an example with the stated method and with every
 mistake of its catalogue, up to 1,000,000 updates each: about 15 million
 updates of a 2-2-2 network. As Python floats that is about a second per
 mistake; the same lines compiled as C take a few milliseconds.
 
-The C is not a second copy of the mathematics: it is ``compiled._Generator``'s
-lines, from the same formula trees, rendered with ``compiled.render(c=True)``
+The C is not a second copy of the mathematics: it is ``codegen.Generator``'s
+lines, from the same formula trees, rendered with ``codegen.render(c=True)``
 (``a ? b : c`` for a condition, plain ``exp``, which gives ``inf`` past the
 float range as NumPy does) and rounded with ``rint(x * f) / f``, NumPy's own
 ``np.round``. The compiler gets ``-ffp-contract=off`` and no fast-math, so
 every ``+``, ``*`` and ``/`` is one IEEE operation in the written order, as in
-Python: the C and the Python loops give the same bits (the tests pin them).
+Python: the C and the Python loops give the same bits (``tests/fast/test_compiled.py`` pins
+them, and through the Python loop to ``engine.backprop``).
 
 Built libraries are cached by the hash of their source in
 ``$GLASSNET_CACHE`` or ``~/.cache/glassnet/native`` (a directory only its user
@@ -29,23 +30,21 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from glassnet.compiled import Compiled, UnsupportedError, _Generator
+from glassnet.engine import Variant
+from glassnet.fast.codegen import Compiled, Generator, UnsupportedError
 from glassnet.network import Network
-
-if TYPE_CHECKING:
-    from glassnet.engine import Variant
 
 #: IEEE arithmetic in the written order: no fused multiply-add, no reassociation.
 FLAGS = ["-O2", "-shared", "-fPIC", "-ffp-contract=off", "-fno-fast-math"]
 _DOUBLES = ctypes.POINTER(ctypes.c_double)
 
 
-class _CGenerator(_Generator):
-    """``compiled._Generator``'s lines as a C function ``NAME``."""
+class _CGenerator(Generator):
+    """``codegen.Generator``'s lines as a C function ``NAME``."""
 
     c = True
 
@@ -129,7 +128,7 @@ def _compiler() -> str | None:
 def build(
     network: Network, n_samples: int, variants: Sequence[Variant | None]
 ) -> dict[Variant | None, Compiled]:
-    """One C library for every variant in ``variants``, each as a ``compiled.Compiled``.
+    """One C library for every variant in ``variants``, each as a ``codegen.Compiled``.
 
     Empty when there is no compiler or a formula has no C form. Several variants
     compile in one run of the compiler (a catalogue's worth costs about as much
@@ -193,7 +192,7 @@ def _load(compiler: str, source: str) -> ctypes.CDLL | None:
 
 
 def _runner(function: Any, n_params: int, n_outputs: int, per_sample: int) -> Compiled:
-    """The C function called like ``compiled.Compiled`` (``on_step`` must be ``None``)."""
+    """The C function called like ``codegen.Compiled`` (``on_step`` must be ``None``)."""
     function.argtypes = [_DOUBLES, _DOUBLES, _DOUBLES, ctypes.c_double, ctypes.c_long]
     function.argtypes += [_DOUBLES, _DOUBLES, _DOUBLES]
     function.restype = ctypes.c_long
