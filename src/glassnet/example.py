@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet.activations import ACTIVATIONS
+from glassnet.activations import SETTINGS
 from glassnet.engine import EXACT, TrainResult, Variant, backprop, train
 from glassnet.errors import GlassnetError
-from glassnet.losses import LOSSES
+from glassnet.losses import LOSSES, Loss
 from glassnet.names import Names, bias_counts
 from glassnet.network import BATCH_REDUCTIONS, Layer, Network
 from glassnet.tomlfile import parse_toml, read_text
@@ -44,7 +44,7 @@ LAYER_KEYS = {
     "weights",
     "bias",
     "train_bias",
-    "slope",
+    *SETTINGS,
     "neuron_names",
     "weight_names",
     "bias_names",
@@ -182,8 +182,7 @@ class _Parser(Fields):
         try:
             return Network(layers, loss=loss, batch_reduction=reduction)
         except GlassnetError as error:
-            last = f"layers[{len(layers) - 1}].activation"
-            raise self.fail("loss" if "needs a" in error.detail else last, error.detail) from None
+            raise self.fail(error.field or "", error.detail) from None
 
     def layer(self, table: dict[str, Any], index: int, n_layers: int) -> Layer:
         where = f"layers[{index}]"
@@ -191,17 +190,7 @@ class _Parser(Fields):
         for key in ("activation", "weights"):
             if key not in table:
                 raise self.fail(f"{where}.{key}", "missing")
-        activation = self.choice(table["activation"], sorted(ACTIVATIONS), f"{where}.activation")
-        if activation == "softmax" and index != n_layers - 1:
-            raise self.fail(
-                f"{where}.activation",
-                "softmax is for the output layer only, not a hidden layer",
-            )
-        slope = None
-        if "slope" in table:
-            if activation != "leaky_relu":
-                raise self.fail(f"{where}.slope", "only leaky_relu has a slope")
-            slope = self.number(table["slope"], f"{where}.slope")
+        activation = self.activation(table, where, index, n_layers)
         weights = self.matrix(table["weights"], f"{where}.weights")
         bias = None
         if "bias" in table:
@@ -209,11 +198,9 @@ class _Parser(Fields):
         train_bias = table.get("train_bias", True)
         if not isinstance(train_bias, bool):
             raise self.fail(f"{where}.train_bias", f"expected true or false, got {train_bias!r}")
-        from glassnet.activations import get_activation
-
         return Layer(
             weights,
-            get_activation(activation, slope=slope),
+            activation,
             bias=bias,
             train_bias=train_bias,
         )
@@ -231,14 +218,13 @@ class _Parser(Fields):
                 if key not in table:
                     raise self.fail(f"{where}.{key}", "missing")
                 rows.append(self.vector(table[key], size, f"{where}.{key}"))
-            self.check_target(targets[-1], network.loss.name, f"{where}.target")
+            self.check_target(targets[-1], network.loss, f"{where}.target")
         return np.array(inputs), np.array(targets)
 
-    def check_target(self, target: list[float], loss: str, where: str) -> None:
-        if loss == "cross_entropy" and (min(target) < 0 or abs(sum(target) - 1) > 1e-9):
-            raise self.fail(where, f"cross_entropy needs targets >= 0 that sum to 1, got {target}")
-        if loss == "binary_cross_entropy" and not all(0 <= t <= 1 for t in target):
-            raise self.fail(where, f"binary_cross_entropy needs targets in [0, 1], got {target}")
+    def check_target(self, target: list[float], loss: Loss, where: str) -> None:
+        problem = loss.bad_target(target)
+        if problem:
+            raise self.fail(where, problem)
 
     def names(self, data: dict[str, Any], tables: list[dict[str, Any]], network: Network) -> Names:
         sizes = network.sizes

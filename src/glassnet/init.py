@@ -12,8 +12,9 @@ shape ``(fan_out, fan_in)``, drawn from a seeded ``numpy.random.Generator``:
 
 Glorot & Bengio (2010) keep the variance of activations and gradients equal
 across sigmoid/tanh layers; He et al. (2015) double it for ReLU, which zeroes
-half its inputs. ``auto`` picks He for ``relu``/``leaky_relu`` layers and
-Glorot otherwise. Values are drawn in float64 and then cast, so a seed gives
+half its inputs. ``auto`` picks what the layer's activation declares
+(``Activation.auto_init``): He for ReLU-like layers (relu, leaky_relu,
+softplus, gelu), Glorot otherwise. Values are drawn in float64 and then cast, so a seed gives
 the same network (up to rounding) in any dtype.
 
 >>> import numpy as np
@@ -119,13 +120,11 @@ METHODS: dict[str, Method] = {
 
 
 def resolve(spec: str | Init, activation: str | Activation) -> Init:
-    """The spec with ``auto`` replaced: He for ReLU-like layers, Glorot otherwise."""
+    """The spec with ``auto`` replaced by the activation's ``auto_init`` (He for ReLU-like)."""
     init = Init(spec) if isinstance(spec, str) else spec
     if init.method != "auto":
         return init
-    name = get_activation(activation).name
-    method = "he_uniform" if name in ("relu", "leaky_relu") else "glorot_uniform"
-    return Init(method, gain=init.gain)
+    return Init(get_activation(activation).auto_init, gain=init.gain)
 
 
 def init_weights(

@@ -40,6 +40,34 @@ BiasMode = Literal["neuron", "shared", "none"]
 BATCH_REDUCTIONS = ("mean", "sum")
 
 
+def check_activation(activation: Activation, index: int, n_layers: int) -> None:
+    """The layer rule of ``activation`` as layer ``index`` of ``n_layers``.
+
+    ``GlassnetError`` with field ``layers[index].activation`` for an output-only
+    activation (softmax) on a hidden layer. Example files, training files, model
+    files, PyTorch models and ``Network`` all apply this one check.
+    """
+    if activation.output_only and index != n_layers - 1:
+        raise GlassnetError(
+            f"{activation.name} is for the output layer only, not a hidden layer",
+            field=f"layers[{index}].activation",
+        )
+
+
+def check_loss(loss: Loss, output: Activation) -> None:
+    """The pairing rule of ``loss`` with the ``output`` layer's activation.
+
+    ``GlassnetError`` with field ``loss`` when the loss requires another output
+    activation (cross-entropy needs softmax, binary cross-entropy sigmoid).
+    """
+    wanted = loss.requires_activation
+    if wanted is not None and output.name != wanted:
+        raise GlassnetError(
+            f"loss {loss.name!r} needs a {wanted!r} output layer, got {output.name!r}",
+            field="loss",
+        )
+
+
 class Layer:
     """One fully connected layer, ``out = activation(net)`` with ``net = x @ W.T + b``.
 
@@ -149,18 +177,9 @@ class Network:
                     f"layers[{index}].weights: expected {before.n_neurons} columns (one per "
                     f"neuron of layer {index - 1}), got {after.n_inputs}"
                 )
-        for index, layer in enumerate(self.layers[:-1]):
-            if not layer.activation.elementwise:
-                raise GlassnetError(
-                    f"layers[{index}].activation: {layer.activation.name!r} is for the output "
-                    "layer only"
-                )
-        wanted = self.loss.requires_activation
-        last = self.layers[-1].activation.name
-        if wanted is not None and last != wanted:
-            raise GlassnetError(
-                f"loss {self.loss.name!r} needs a {wanted!r} output layer, got {last!r}"
-            )
+        for index, layer in enumerate(self.layers):
+            check_activation(layer.activation, index, len(self.layers))
+        check_loss(self.loss, self.layers[-1].activation)
         if self.batch_reduction not in BATCH_REDUCTIONS:
             raise GlassnetError(
                 f"batch_reduction must be one of {', '.join(BATCH_REDUCTIONS)}, "

@@ -151,8 +151,7 @@ def network_to_dict(network: Network, arrays: _Arrays) -> dict[str, Any]:
             "bias": layer.bias_mode,
             "train_bias": layer.train_bias,
         }
-        if layer.activation.name == "leaky_relu":
-            entry["slope"] = layer.activation.slope  # type: ignore[attr-defined]
+        entry.update(layer.activation.setting_values())  # leaky_relu's slope
         entry["weights"] = arrays.encode(layer.weights, f"layers.{index}.weights")
         if layer.bias is not None:
             entry["bias_values"] = arrays.encode(layer.bias, f"layers.{index}.bias")
@@ -714,10 +713,14 @@ def _model(path: Path, document: dict[str, Any], reader: _Reader) -> Model:
             raise reader.fail(
                 f"{where}.activation", f"unknown activation {_short(activation_name)}"
             )
-        try:
-            activation = get_activation(activation_name, slope=entry.get("slope"))
-        except GlassnetError as error:
-            raise reader.fail(f"{where}.slope", error.detail) from None
+        settings = {}
+        for key in ACTIVATIONS[activation_name].settings:  # leaky_relu's slope
+            value = entry.get(key)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if value is not None and not number:
+                raise reader.fail(f"{where}.{key}", f"expected a number, got {_short(value)}")
+            settings[key] = value
+        activation = get_activation(activation_name, **settings)
         weights = reader.array(
             entry.get("weights"), f"{where}.weights", shape=(n_out, n_in), dtype=dtype
         )

@@ -87,7 +87,7 @@ def random_example(
         layers.append(Layer(draw(-1, 1, (n_out, n_in)), act, bias=b, train_bias=train_bias))
     network = Network(layers, loss=loss)
     inputs = draw(0, 1, (samples, sizes[0]))
-    if loss == "cross_entropy":
+    if network.loss.targets_sum_to_one:  # one class per sample
         targets = np.eye(sizes[-1])[rng.integers(0, sizes[-1], samples)]
     else:
         targets = draw(0, 1, (samples, sizes[-1]))

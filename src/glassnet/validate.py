@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.activations import ACTIVATIONS, SETTINGS, Activation, get_activation, setting_problem
 from glassnet.errors import GlassnetError, did_you_mean
+from glassnet.network import check_activation
 
 
 def describe(value: Any) -> str:
@@ -95,6 +97,29 @@ class Fields:
             )
             raise self.fail(where, f"expected a finite number, got {shown}")
         return number
+
+    def activation(
+        self, table: dict[str, Any], where: str, index: int, n_layers: int
+    ) -> Activation:
+        """Layer ``index``'s ``activation`` with its settings (``slope``) and layer rule.
+
+        ``where`` names the layer table (``layers[0]``); every example file,
+        training file and generated layer is read through this one check.
+        """
+        name = self.choice(table.get("activation"), sorted(ACTIVATIONS), f"{where}.activation")
+        settings: dict[str, float | None] = {}
+        for key in SETTINGS:
+            if key in table:
+                problem = setting_problem(name, key)
+                if problem:
+                    raise self.fail(f"{where}.{key}", problem)
+                settings[key] = self.number(table[key], f"{where}.{key}")
+        activation = get_activation(name, **settings)
+        try:
+            check_activation(activation, index, n_layers)
+        except GlassnetError as error:
+            raise self.fail(f"{where}.activation", error.detail) from None
+        return activation
 
     def boolean(self, value: Any, where: str) -> bool:
         if not isinstance(value, bool):
