@@ -239,7 +239,8 @@ def test_training_persistence_and_torch_interop(tmp_path):
         [3, 8, 6, 2], ["gelu", "softplus", "softmax"], loss="cross_entropy", rng=1,
         dtype=np.float64,
     )  # fmt: skip
-    history = Trainer(network, SGD(0.2), epochs=30, batch_size=16, seed=0, progress="quiet").fit(x, y)
+    trainer = Trainer(network, SGD(0.2), epochs=30, batch_size=16, seed=0, progress="quiet")
+    history = trainer.fit(x, y)
     assert history.records[-1].loss < 0.9 * history.records[0].loss
     path = save_model(tmp_path / "model.json", network)
     loaded = load_model(path).network
