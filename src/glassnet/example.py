@@ -140,9 +140,7 @@ class _Parser(Fields):
                     "missing; every example needs loss, learning_rate, [[layers]] and [[samples]]",
                 )
         loss = self.choice(data["loss"], sorted(LOSSES), "loss")
-        learning_rate = self.number(data["learning_rate"], "learning_rate")
-        if learning_rate <= 0:
-            raise self.fail("learning_rate", f"must be > 0, got {data['learning_rate']!r}")
+        learning_rate = self.number(data["learning_rate"], "learning_rate", low=0, low_open=True)
         reduction = self.choice(
             data.get("batch_reduction", "mean"),
             list(BATCH_REDUCTIONS),

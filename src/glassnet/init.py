@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from glassnet.activations import Activation, get_activation
 from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.network import Layer, Network
+from glassnet.validate import check_number, check_positive
 
 Array = NDArray[np.floating]
 
@@ -66,10 +67,9 @@ class Init:
             )
         if self.method == "uniform" and not self.low < self.high:
             raise GlassnetError(f"init low must be < high, got {self.low} and {self.high}")
-        if self.method == "normal" and not self.std >= 0:
-            raise GlassnetError(f"init std must be >= 0, got {self.std}")
-        if self.gain <= 0:
-            raise GlassnetError(f"init gain must be > 0, got {self.gain}")
+        if self.method == "normal":
+            check_number("init std", self.std, low=0.0)
+        check_positive("init gain", self.gain)
 
 
 def _glorot_uniform(spec: Init, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:

@@ -22,6 +22,7 @@ from glassnet.example import Example
 from glassnet.losses import LOSSES, get_loss
 from glassnet.network import Layer, Network
 from glassnet.trace import MAX_NEURONS_SHOWN, MAX_SAMPLES_SHOWN
+from glassnet.validate import check_positive
 
 BIAS_MODES = ("neuron", "shared", "none")
 #: Learning rates a practice example picks from.
@@ -92,8 +93,7 @@ def random_example(
     else:
         targets = draw(0, 1, (samples, sizes[-1]))
     rate = learning_rate if learning_rate is not None else float(rng.choice(LEARNING_RATES))
-    if rate <= 0:
-        raise GlassnetError(f"learning_rate must be > 0, got {rate}")
+    check_positive("learning_rate", rate)
     text = "-".join(str(n) for n in sizes)
     return Example(
         network=network,

@@ -32,6 +32,58 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+def range_problem(
+    number: float,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> str | None:
+    """``"must be > 0"`` (or ``"must be >= 0 and < 1"``: every bound given) when ``number``
+    is outside the range, else ``None``. The one range check of the package."""
+    below = low is not None and (number <= low if low_open else number < low)
+    above = high is not None and (number >= high if high_open else number > high)
+    if not (below or above):
+        return None
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        bounds.append(f"{'<' if high_open else '<='} {high:g}")
+    return "must be " + " and ".join(bounds)
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """``value`` as a float, or a ``GlassnetError`` like "learning_rate must be > 0, got -1".
+
+    For settings given in Python (optimizers, schedules, initialisers); values read
+    from files go through ``Fields.number``, which names the file and field too.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise GlassnetError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise GlassnetError(f"{name} must be finite, got {value!r}")
+    problem = range_problem(number, low=low, high=high, low_open=low_open, high_open=high_open)
+    if problem:
+        raise GlassnetError(f"{name} {problem}, got {value!r}")
+    return number
+
+
+def check_positive(name: str, value: Any) -> float:
+    """``check_number`` for a number that must be > 0 (a learning rate, a gain)."""
+    return check_number(name, value, low=0.0, low_open=True)
+
+
 def numbers(count: int) -> str:
     return f"{count} number" if count == 1 else f"{count} numbers"
 
@@ -82,7 +134,8 @@ class Fields:
             raise self.fail(where, f"must be >= {minimum}, got {value}")
         return value
 
-    def number(self, value: Any, where: str) -> float:
+    def number(self, value: Any, where: str, **bounds: Any) -> float:
+        """A finite number; ``bounds`` are ``range_problem``'s (``low=0, low_open=True``)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"expected a number, got {describe(value)}")
         try:
@@ -96,6 +149,9 @@ class Fields:
                 else f"an integer of {len(str(value))} digits"
             )
             raise self.fail(where, f"expected a finite number, got {shown}")
+        problem = range_problem(number, **bounds)
+        if problem:
+            raise self.fail(where, f"{problem}, got {value!r}")
         return number
 
     def activation(
