@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 from glassnet.activations import ACTIVATIONS, get_activation
 from glassnet.atomic import partial_pattern, remove_matching, write_bytes_atomic, write_text_atomic
 from glassnet.errors import GlassnetError
+from glassnet.jsonfile import dumps
 from glassnet.losses import LOSSES
 from glassnet.network import Layer, Network
 from glassnet.npyfile import Header, one_line, read_data, read_header
@@ -81,20 +82,21 @@ class Model:
 def to_json(value: Any, level: int = 0) -> str:
     """JSON with one row of numbers per line, so a weight matrix reads as a matrix.
 
-    A table of plain values (one epoch of the history) also takes one line.
+    A table of plain values (one epoch of the history) also takes one line. A number
+    that is not finite is written ``null`` (``glassnet.jsonfile``'s policy).
     """
     pad, inner = "  " * level, "  " * (level + 1)
     if isinstance(value, dict):
         if level and all(not isinstance(v, dict | list) for v in value.values()):
-            return json.dumps(value, allow_nan=False)
+            return dumps(value)
         items = [f"{inner}{json.dumps(str(k))}: {to_json(v, level + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list):
         if all(not isinstance(v, dict | list) for v in value):
-            return json.dumps(value, allow_nan=False)
+            return dumps(value)
         items = [inner + to_json(v, level + 1) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(value, allow_nan=False)
+    return dumps(value)
 
 
 # -- encoding ----------------------------------------------------------------

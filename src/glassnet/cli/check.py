@@ -19,6 +19,7 @@ from glassnet.claims import MIN_DIGITS, Written, at_precision
 from glassnet.cli.arguments import nonnegative_int
 from glassnet.errors import GlassnetError
 from glassnet.examples import load_example
+from glassnet.jsonfile import finite
 from glassnet.terminal import printable
 from glassnet.tomlfile import read_toml
 
@@ -102,14 +103,8 @@ def _or_default(min_digits: int | None) -> int:
 
 
 def _finite(data: Any) -> Any:
-    """``data`` with NaN and infinities as ``null``, which JSON can hold."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_finite(v) for v in data]
-    return data
+    """``data`` with NaN and infinities as ``null``: glassnet's one JSON policy."""
+    return finite(data)
 
 
 # -- text ---------------------------------------------------------------------
