@@ -44,7 +44,7 @@ from glassnet.activations import ACTIVATIONS, SETTINGS, Activation
 from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.init import METHODS, Init, init_weights
 from glassnet.losses import LOSSES
-from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.network import BATCH_REDUCTIONS, LayerSpec, Network, build_network
 from glassnet.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from glassnet.schedules import SCHEDULES, Schedule, get_schedule
 from glassnet.tomlfile import parse_toml, read_text, read_toml
@@ -361,18 +361,17 @@ class _NetworkBuilder:
             last = index == len(tables) - 1
             layer = self.layer(table, index, fan_in, last, where)
             layers.append(layer)
-            fan_in = layer.n_neurons
+            fan_in = np.shape(layer.weights)[0]
         loss = self.table.get("loss") or self.default_loss(layers[-1].activation)
+        reduction = self.table.get("batch_reduction", "mean")
         try:
-            return Network(
-                layers, loss=loss, batch_reduction=self.table.get("batch_reduction", "mean")
-            )
+            return build_network(layers, loss=loss, batch_reduction=reduction, dtype=self.dtype)
         except GlassnetError as error:
-            raise self.p.fail("network.loss", error.detail) from None
+            raise self.p.fail(f"network.{error.field or 'loss'}", error.detail) from None
 
     def layer(
         self, table: dict[str, Any], index: int, fan_in: int, last: bool, where: str
-    ) -> Layer:
+    ) -> LayerSpec:
         p = self.p
         activation = p.activation(table, where, index, self.n_layers)
         train_bias = p.boolean(table.get("train_bias", True), f"{where}.train_bias")
@@ -408,7 +407,7 @@ class _NetworkBuilder:
                 f"the output layer needs {self.n_outputs} {size} (the data has "
                 f"{self.n_outputs} {kind}), got {n_neurons}",
             )
-        return Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=self.dtype)
+        return LayerSpec(weights, activation, bias=bias, train_bias=train_bias)
 
 
 class _Checker(Fields):

@@ -19,7 +19,7 @@ from glassnet.engine import EXACT, TrainResult, Variant, backprop, train
 from glassnet.errors import GlassnetError
 from glassnet.losses import LOSSES, Loss
 from glassnet.names import Names, bias_counts
-from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.network import BATCH_REDUCTIONS, LayerSpec, Network, build_network
 from glassnet.tomlfile import parse_toml, read_text
 from glassnet.trace import Trace
 from glassnet.validate import Fields, describe
@@ -150,13 +150,6 @@ class _Parser(Fields):
         layers = [
             self.layer(table, index, len(layer_tables)) for index, table in enumerate(layer_tables)
         ]
-        for index in range(1, len(layers)):
-            want, got = layers[index - 1].n_neurons, layers[index].n_inputs
-            if want != got:
-                raise self.fail(
-                    f"layers[{index}].weights",
-                    f"expected {want} columns (one per neuron of layers[{index - 1}]), got {got}",
-                )
         network = self.network(layers, loss, reduction)
         network.names = self.names(data, layer_tables, network)
         inputs, targets = self.samples(data["samples"], network)
@@ -176,13 +169,13 @@ class _Parser(Fields):
             **text_fields,
         )
 
-    def network(self, layers: list[Layer], loss: str, reduction: str) -> Network:
+    def network(self, layers: list[LayerSpec], loss: str, reduction: str) -> Network:
         try:
-            return Network(layers, loss=loss, batch_reduction=reduction)
+            return build_network(layers, loss=loss, batch_reduction=reduction)
         except GlassnetError as error:
             raise self.fail(error.field or "", error.detail) from None
 
-    def layer(self, table: dict[str, Any], index: int, n_layers: int) -> Layer:
+    def layer(self, table: dict[str, Any], index: int, n_layers: int) -> LayerSpec:
         where = f"layers[{index}]"
         self.keys(table, LAYER_KEYS, where)
         for key in ("activation", "weights"):
@@ -196,7 +189,7 @@ class _Parser(Fields):
         train_bias = table.get("train_bias", True)
         if not isinstance(train_bias, bool):
             raise self.fail(f"{where}.train_bias", f"expected true or false, got {train_bias!r}")
-        return Layer(
+        return LayerSpec(
             weights,
             activation,
             bias=bias,

@@ -45,7 +45,7 @@ from glassnet.atomic import partial_pattern, remove_matching, write_bytes_atomic
 from glassnet.errors import GlassnetError
 from glassnet.jsonfile import dumps
 from glassnet.losses import LOSSES
-from glassnet.network import Layer, Network
+from glassnet.network import LayerSpec, Network, build_network
 from glassnet.npyfile import Header, one_line, read_data, read_header
 from glassnet.tomlfile import check_depth, too_deep
 
@@ -741,12 +741,7 @@ def _model(path: Path, document: dict[str, Any], reader: _Reader) -> Model:
             raise reader.fail(
                 f"{where}.train_bias", f"expected true or false, got {_short(train_bias)}"
             )
-        try:
-            layers.append(
-                Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=weights.dtype)
-            )
-        except GlassnetError as error:
-            raise reader.fail(where, error.detail) from None
+        layers.append(LayerSpec(weights, activation, bias=bias, train_bias=train_bias))
     loss = net.get("loss")
     if not isinstance(loss, str) or loss not in LOSSES:
         raise reader.fail("network.loss", f"unknown loss {_short(loss)}")
@@ -756,9 +751,10 @@ def _model(path: Path, document: dict[str, Any], reader: _Reader) -> Model:
             "network.batch_reduction", f"expected mean or sum, got {_short(reduction)}"
         )
     try:
-        network = Network(layers, loss=loss, batch_reduction=reduction)
+        network = build_network(layers, loss=loss, batch_reduction=reduction, dtype=np.dtype(dtype))
     except GlassnetError as error:
-        raise reader.fail("network", error.detail) from None
+        where = f"network.{error.field}" if error.field else "network"
+        raise reader.fail(where, error.detail) from None
     classes = document.get("classes")
     if classes is not None and (
         not isinstance(classes, list)

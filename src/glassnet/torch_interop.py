@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - exercised by the missing-extra test in
 
 from glassnet.activations import ACTIVATIONS, Activation, get_activation
 from glassnet.errors import GlassnetError
-from glassnet.network import Layer, Network
+from glassnet.network import LayerSpec, Network, build_network
 
 TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -114,16 +114,12 @@ def from_torch(
         bias = None if linear.bias is None else linear.bias.detach().cpu().numpy().copy()
         train_bias = True if linear.bias is None else bool(linear.bias.requires_grad)
         built.append(
-            Layer(
-                weight.copy(),
-                activation or get_activation("identity"),
-                bias=bias,
-                train_bias=train_bias,
-                dtype=dtype,
-            )
+            LayerSpec(weight.copy(), activation or get_activation("identity"), bias, train_bias)
         )
     last = built[-1].activation
     if loss is None:
         # A softmax output only classifies; a sigmoid one may also be a regression in [0, 1].
         loss = last.paired_loss if last.output_only and last.paired_loss else "mse"
-    return Network(built, loss=loss, batch_reduction=batch_reduction)
+    # One dtype for the network: the first layer's (a model mixing them is cast to it).
+    dtype = np.asarray(built[0].weights).dtype
+    return build_network(built, loss=loss, batch_reduction=batch_reduction, dtype=dtype)
