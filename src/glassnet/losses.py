@@ -1,9 +1,14 @@
-"""Loss functions, each paired with its gradient ``dE/dout``.
+"""Loss functions: each one declares everything the package asks of it.
 
 A loss is a sum of one term per output neuron, ``E = sum_j E_j``; over a batch
 the loss is the mean (or, when asked, the sum) of the samples' losses. Every
-loss gives its per-output ``terms`` and ``dE/dout``; the two that belong with a
-particular output activation also give the stable combined ``dE/dnet``.
+loss gives its per-output ``terms`` and ``dE/dout`` and their formula trees
+(``term_expr``, ``grad_expr``); the two that belong with a particular output
+activation (``requires_activation``) also give the stable combined ``dE/dnet``
+(``grad_net``, ``combined_expr``). Each declares what else the package needs:
+``fused_with`` (the output whose forward pass the fused mini-batch step
+computes together with it), ``targets_sum_to_one`` and ``bad_target`` (the
+targets it accepts).
 
 >>> import numpy as np
 >>> loss = get_loss("half_sse")
