@@ -13,6 +13,9 @@ The practitioner's API is here, one import away::
     gn.save_model("model.json", net)
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from glassnet.activations import ACTIVATIONS, Activation, get_activation
 from glassnet.engine import EXACT, Variant, backprop, forward, train
 from glassnet.errors import GlassnetError, TrainingDivergedError
@@ -22,11 +25,32 @@ from glassnet.init import Init, init_network
 from glassnet.losses import LOSSES, Loss, get_loss
 from glassnet.names import Names
 from glassnet.network import Layer, Network
-from glassnet.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSProp, get_optimizer
-from glassnet.persistence import Model, load_model, save_model
-from glassnet.schedules import Constant, Cosine, Exponential, Schedule, Step, get_schedule
 from glassnet.trace import LayerTrace, Trace
-from glassnet.training import EarlyStopping, History, Trainer, evaluate, fit, predict
+
+if TYPE_CHECKING:
+    from glassnet.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSProp, get_optimizer
+    from glassnet.persistence import Model, load_model, save_model
+    from glassnet.schedules import Constant, Cosine, Exponential, Schedule, Step, get_schedule
+    from glassnet.training import EarlyStopping, History, Trainer, evaluate, fit, predict
+
+#: The training API, imported on first use: every command imports ``glassnet``, and
+#: ``explain`` or ``check`` should not pay for loading the trainer and its file formats.
+_LAZY = {
+    "glassnet.optimizers": ("SGD", "AdaGrad", "Adam", "Optimizer", "RMSProp", "get_optimizer"),
+    "glassnet.persistence": ("Model", "load_model", "save_model"),
+    "glassnet.schedules": ("Constant", "Cosine", "Exponential", "Schedule", "Step", "get_schedule"),
+    "glassnet.training": ("EarlyStopping", "History", "Trainer", "evaluate", "fit", "predict"),
+}
+_LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULE:
+        value = getattr(importlib.import_module(_LAZY_MODULE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
