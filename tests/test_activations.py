@@ -253,3 +253,22 @@ def test_training_persistence_and_torch_interop(tmp_path):
     np.testing.assert_allclose(torch_out, network.predict(x), rtol=1e-12)
     back = from_torch(model)
     np.testing.assert_allclose(back.predict(x), network.predict(x), rtol=1e-15)
+
+
+@pytest.mark.parametrize("hidden", ["softplus", "gelu"])
+def test_one_mini_batch_step_is_backprops_update(hidden):
+    """The trainer's fused mini-batch step (softmax + cross-entropy, these hidden layers)
+    against one ``engine.backprop`` update of the same batch."""
+    network = init_network(
+        [5, 6, 4, 3], [hidden, hidden, "softmax"], loss="cross_entropy", rng=2, dtype=np.float64
+    )
+    rng = np.random.default_rng(4)
+    x = rng.normal(0, 1, (8, 5))
+    labels = rng.integers(0, 3, 8)
+    expected = engine.backprop(network, x, np.eye(3)[labels], 0.3, detailed=False).network_after
+    Trainer(network, SGD(0.3), epochs=1, batch_size=8, shuffle=False, progress="quiet").fit(
+        x, labels
+    )
+    for got, want in zip(network.layers, expected.layers):
+        np.testing.assert_allclose(got.weights, want.weights, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(got.bias, want.bias, rtol=1e-12, atol=1e-15)
