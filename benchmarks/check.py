@@ -19,14 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-#: The most updates a ``NAME@N`` claim may ask for (``glassnet.claims.names.MAX_STEPS``).
+#: The most updates a ``NAME@N`` claim may ask for (``glassnet.claims.keys.MAX_STEPS``).
 STEPS = 1_000_000
 
 
 def wrong_claims(example: str) -> str:
     """A ``[claims]`` table of wrong ``@1000000`` figures for a built-in example."""
     from glassnet.claims import Quantities
-    from glassnet.claims.names import MAX_STEPS
+    from glassnet.claims.keys import MAX_STEPS
     from glassnet.examples import load_example
 
     assert MAX_STEPS == STEPS

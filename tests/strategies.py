@@ -34,7 +34,7 @@ from glassnet.network import Layer, Network
 
 Array = NDArray[Any]
 
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus", "gelu")
 OUTPUT_ACTIVATIONS = (*HIDDEN_ACTIVATIONS, "softmax")
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
 #: The output activation a loss must be paired with.
@@ -214,6 +214,19 @@ def _activation_scales(activation: str, slope: float | None, net: Array, out: Ar
     if activation == "tanh":
         out_scale = np.abs(out) + (1 - out * out) * net_scale
         return out_scale, 1 + out * out + 2 * np.abs(out) * out_scale
+    if activation == "softplus":  # f' = sigmoid(net), f'' = s (1 - s)
+        s = get_activation("sigmoid").forward(net)
+        return np.abs(out) + s * net_scale, s + s * (1 - s) * net_scale
+    if activation == "gelu":
+        # out = net/2 (1 + t): 1 + t cancels for negative net, so the error of t counts
+        # with |net|/2; f' = (1 + t)/2 + net/2 (1 - t^2) a (1 + 3 c net^2), where 1 - t^2
+        # cancels and carries the error of t times the cubic; |f'| < 1.2, |f''| < 1.
+        z = np.clip(net, -100.0, 100.0)
+        a, c = np.sqrt(2 / np.pi), 0.044715
+        t = np.tanh(a * (z + c * z**3))
+        out_scale = np.abs(out) + 0.5 * np.abs(z) * (1 + np.abs(t)) + 1.2 * net_scale
+        cubic = 0.5 * np.abs(z) * (1 + t * t) * a * (1 + 3 * c * z * z)
+        return out_scale, 0.5 * (1 + np.abs(t)) + cubic + net_scale
     if activation in KINKED:
         low = 0.0 if activation == "relu" else float(slope or 0.0)
         derivative = np.where(net > 0, 1.0, low)

@@ -64,3 +64,24 @@ def test_bare_glassnet_prints_the_help(capsys):
     assert main([]) == 2
     out, err = capsys.readouterr()
     assert err == "" and out == build_parser().format_help()
+
+
+def test_the_practitioner_api_is_one_import_away() -> None:
+    """A training script needs ``import glassnet as gn`` and nothing deeper."""
+    import numpy as np
+
+    gn = glassnet
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (40, 2))
+    y = (x[:, 0] > x[:, 1]).astype(int)
+    net = gn.init_network([2, 4, 2], ["tanh", "softmax"], loss="cross_entropy", rng=0)
+    stop = gn.EarlyStopping(patience=50)
+    history = gn.Trainer(
+        net, gn.SGD(0.5), epochs=20, batch_size=8, schedule=gn.Cosine(), seed=0,
+        early_stopping=stop, progress="quiet",
+    ).fit(x, y, validation=(x, y))  # fmt: skip
+    assert history.records[-1].loss < history.records[0].loss
+    assert gn.evaluate(net, x, y).accuracy == float(np.mean(gn.predict(net, x).argmax(1) == y))
+    practitioner = {"Trainer", "fit", "SGD", "Adam", "init_network", "save_model", "load_model"}
+    practitioner |= {"evaluate", "predict", "EarlyStopping", "Cosine", "Step", "Exponential"}
+    assert practitioner <= set(gn.__all__)

@@ -32,7 +32,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glassnet.check import read_claims
-from glassnet.config import read_config
 from glassnet.data import from_config
 from glassnet.data.arrays import load_npy, load_npz
 from glassnet.data.csv import load_csv, load_csv_features
@@ -44,6 +43,7 @@ from glassnet.init import init_network
 from glassnet.optimizers import Adam
 from glassnet.persistence import arrays_path, load_checkpoint, load_model, save_model
 from glassnet.training import Checkpointer, Trainer
+from glassnet.training_file import read_config
 
 #: Examples per reader in the default run, and under ``-m slow``.
 QUICK, LONG = 30, 300

@@ -165,6 +165,10 @@ def activate(spec: LayerSpec, net: torch.Tensor) -> torch.Tensor:
         return functional.leaky_relu(net, negative_slope=spec.slope)
     if spec.activation == "softmax":
         return torch.softmax(net, dim=-1)
+    if spec.activation == "softplus":  # log(1 + exp(net)) exactly (nn.Softplus is net past 20)
+        return torch.logaddexp(net, torch.zeros_like(net))
+    if spec.activation == "gelu":
+        return functional.gelu(net, approximate="tanh")
     assert spec.activation == "identity"
     return net
 

@@ -155,9 +155,9 @@ def test_shared_bias_scalar_parameter():
     ("make", "message"),
     [
         (lambda: SGD(-1), "learning_rate must be > 0, got -1"),
-        (lambda: SGD(0.1, momentum=1.5), "momentum must be < 1, got 1.5"),
+        (lambda: SGD(0.1, momentum=1.5), "momentum must be >= 0 and < 1, got 1.5"),
         (lambda: SGD(0.1, nesterov=True), "nesterov needs momentum > 0"),
-        (lambda: Adam(0.1, beta1=1.0), "beta1 must be < 1, got 1.0"),
+        (lambda: Adam(0.1, beta1=1.0), "beta1 must be >= 0 and < 1, got 1.0"),
         (lambda: RMSProp(0.1, epsilon=0), "epsilon must be > 0, got 0"),
         (lambda: AdaGrad(float("nan")), "learning_rate must be finite"),
         (lambda: get_optimizer("adamm"), "unknown optimizer 'adamm'; did you mean 'adam'?"),

@@ -102,7 +102,9 @@ def test_linear_without_activation_is_identity():
     ("model", "message"),
     [
         (nn.Sequential(nn.ReLU(), nn.Linear(2, 2)), "model[0]: expected Linear first, got ReLU"),
-        (nn.Sequential(nn.Linear(2, 2), nn.GELU()), "model[1]: GELU is not supported"),
+        (nn.Sequential(nn.Linear(2, 2), nn.ELU()), "model[1]: ELU is not supported"),
+        (nn.Sequential(nn.Linear(2, 2), nn.GELU()), "model[1]: GELU(approximate='none')"),
+        (nn.Sequential(nn.Linear(2, 2), nn.Softplus(beta=2)), "model[1]: Softplus(beta=2"),
         (nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Tanh()), "model[2]: two activations"),
         (nn.Sequential(nn.Linear(2, 2), nn.Softmax(dim=0)), "softmax over dim 0"),
         (nn.Sequential(nn.Linear(2, 2).half()), "expected float32 or float64 weights"),

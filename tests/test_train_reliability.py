@@ -514,7 +514,7 @@ def test_a_network_too_big_for_memory_is_refused_before_allocating(tmp_path, cap
     def no_allocation(*args, **kwargs):
         raise AssertionError("the network was built")
 
-    monkeypatch.setattr("glassnet.config.TrainingConfig.build_network", no_allocation)
+    monkeypatch.setattr("glassnet.training_file.TrainingConfig.build_network", no_allocation)
     out = tmp_path / "out"
     line = one_line_error(*run(capsys, "train", write(tmp_path, text), "-o", out)[::2])
     # P = 3·100000 + 100001·100000 + 100001·2 = 10_000_600_002 parameters, 5 copies

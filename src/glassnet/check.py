@@ -54,7 +54,7 @@ from glassnet.claims import (
     judged,
     parse_claims,
 )
-from glassnet.claims.names import split_trained
+from glassnet.claims.keys import split_trained
 from glassnet.claims.recompute import NotRecomputableError, Recomputed, recompute
 from glassnet.claims.table import toml_key
 from glassnet.engine import EXACT, Variant

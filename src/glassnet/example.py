@@ -15,13 +15,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet import display
-from glassnet.activations import ACTIVATIONS
+from glassnet.activations import SETTINGS
 from glassnet.engine import EXACT, Variant, backprop
 from glassnet.errors import GlassnetError
 from glassnet.fast.full_batch import TrainResult, train
-from glassnet.losses import LOSSES
+from glassnet.losses import LOSSES, Loss
 from glassnet.names import Names, bias_counts
-from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.network import BATCH_REDUCTIONS, LayerSpec, Network, build_network
 from glassnet.tomlfile import parse_toml, read_text
 from glassnet.trace import Trace
 from glassnet.validate import Fields, describe
@@ -46,7 +46,7 @@ LAYER_KEYS = {
     "weights",
     "bias",
     "train_bias",
-    "slope",
+    *SETTINGS,
     "neuron_names",
     "weight_names",
     "bias_names",
@@ -138,9 +138,7 @@ class _Parser(Fields):
                     "missing; every example needs loss, learning_rate, [[layers]] and [[samples]]",
                 )
         loss = self.choice(data["loss"], sorted(LOSSES), "loss")
-        learning_rate = self.number(data["learning_rate"], "learning_rate")
-        if learning_rate <= 0:
-            raise self.fail("learning_rate", f"must be > 0, got {data['learning_rate']!r}")
+        learning_rate = self.number(data["learning_rate"], "learning_rate", low=0, low_open=True)
         reduction = self.choice(
             data.get("batch_reduction", "mean"),
             list(BATCH_REDUCTIONS),
@@ -150,13 +148,6 @@ class _Parser(Fields):
         layers = [
             self.layer(table, index, len(layer_tables)) for index, table in enumerate(layer_tables)
         ]
-        for index in range(1, len(layers)):
-            want, got = layers[index - 1].n_neurons, layers[index].n_inputs
-            if want != got:
-                raise self.fail(
-                    f"layers[{index}].weights",
-                    f"expected {want} columns (one per neuron of layers[{index - 1}]), got {got}",
-                )
         network = self.network(layers, loss, reduction)
         network.names = self.names(data, layer_tables, network)
         inputs, targets = self.samples(data["samples"], network)
@@ -176,30 +167,19 @@ class _Parser(Fields):
             **text_fields,
         )
 
-    def network(self, layers: list[Layer], loss: str, reduction: str) -> Network:
+    def network(self, layers: list[LayerSpec], loss: str, reduction: str) -> Network:
         try:
-            return Network(layers, loss=loss, batch_reduction=reduction)
+            return build_network(layers, loss=loss, batch_reduction=reduction)
         except GlassnetError as error:
-            last = f"layers[{len(layers) - 1}].activation"
-            raise self.fail("loss" if "needs a" in error.detail else last, error.detail) from None
+            raise self.fail(error.field or "", error.detail) from None
 
-    def layer(self, table: dict[str, Any], index: int, n_layers: int) -> Layer:
+    def layer(self, table: dict[str, Any], index: int, n_layers: int) -> LayerSpec:
         where = f"layers[{index}]"
         self.keys(table, LAYER_KEYS, where)
         for key in ("activation", "weights"):
             if key not in table:
                 raise self.fail(f"{where}.{key}", "missing")
-        activation = self.choice(table["activation"], sorted(ACTIVATIONS), f"{where}.activation")
-        if activation == "softmax" and index != n_layers - 1:
-            raise self.fail(
-                f"{where}.activation",
-                "softmax is for the output layer only, not a hidden layer",
-            )
-        slope = None
-        if "slope" in table:
-            if activation != "leaky_relu":
-                raise self.fail(f"{where}.slope", "only leaky_relu has a slope")
-            slope = self.number(table["slope"], f"{where}.slope")
+        activation = self.activation(table, where, index, n_layers)
         weights = self.matrix(table["weights"], f"{where}.weights")
         bias = None
         if "bias" in table:
@@ -207,11 +187,9 @@ class _Parser(Fields):
         train_bias = table.get("train_bias", True)
         if not isinstance(train_bias, bool):
             raise self.fail(f"{where}.train_bias", f"expected true or false, got {train_bias!r}")
-        from glassnet.activations import get_activation
-
-        return Layer(
+        return LayerSpec(
             weights,
-            get_activation(activation, slope=slope),
+            activation,
             bias=bias,
             train_bias=train_bias,
         )
@@ -229,14 +207,13 @@ class _Parser(Fields):
                 if key not in table:
                     raise self.fail(f"{where}.{key}", "missing")
                 rows.append(self.vector(table[key], size, f"{where}.{key}"))
-            self.check_target(targets[-1], network.loss.name, f"{where}.target")
+            self.check_target(targets[-1], network.loss, f"{where}.target")
         return np.array(inputs), np.array(targets)
 
-    def check_target(self, target: list[float], loss: str, where: str) -> None:
-        if loss == "cross_entropy" and (min(target) < 0 or abs(sum(target) - 1) > 1e-9):
-            raise self.fail(where, f"cross_entropy needs targets >= 0 that sum to 1, got {target}")
-        if loss == "binary_cross_entropy" and not all(0 <= t <= 1 for t in target):
-            raise self.fail(where, f"binary_cross_entropy needs targets in [0, 1], got {target}")
+    def check_target(self, target: list[float], loss: Loss, where: str) -> None:
+        problem = loss.bad_target(target)
+        if problem:
+            raise self.fail(where, problem)
 
     def names(self, data: dict[str, Any], tables: list[dict[str, Any]], network: Network) -> Names:
         sizes = network.sizes

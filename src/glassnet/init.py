@@ -12,8 +12,9 @@ shape ``(fan_out, fan_in)``, drawn from a seeded ``numpy.random.Generator``:
 
 Glorot & Bengio (2010) keep the variance of activations and gradients equal
 across sigmoid/tanh layers; He et al. (2015) double it for ReLU, which zeroes
-half its inputs. ``auto`` picks He for ``relu``/``leaky_relu`` layers and
-Glorot otherwise. Values are drawn in float64 and then cast, so a seed gives
+half its inputs. ``auto`` picks what the layer's activation declares
+(``Activation.auto_init``): He for ReLU-like layers (relu, leaky_relu,
+softplus, gelu), Glorot otherwise. Values are drawn in float64 and then cast, so a seed gives
 the same network (up to rounding) in any dtype.
 
 >>> import numpy as np
@@ -36,6 +37,7 @@ from numpy.typing import NDArray
 from glassnet.activations import Activation, get_activation
 from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.network import Layer, Network
+from glassnet.validate import check_number, check_positive
 
 Array = NDArray[np.floating]
 
@@ -65,10 +67,9 @@ class Init:
             )
         if self.method == "uniform" and not self.low < self.high:
             raise GlassnetError(f"init low must be < high, got {self.low} and {self.high}")
-        if self.method == "normal" and not self.std >= 0:
-            raise GlassnetError(f"init std must be >= 0, got {self.std}")
-        if self.gain <= 0:
-            raise GlassnetError(f"init gain must be > 0, got {self.gain}")
+        if self.method == "normal":
+            check_number("init std", self.std, low=0.0)
+        check_positive("init gain", self.gain)
 
 
 def _glorot_uniform(spec: Init, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
@@ -119,13 +120,11 @@ METHODS: dict[str, Method] = {
 
 
 def resolve(spec: str | Init, activation: str | Activation) -> Init:
-    """The spec with ``auto`` replaced: He for ReLU-like layers, Glorot otherwise."""
+    """The spec with ``auto`` replaced by the activation's ``auto_init`` (He for ReLU-like)."""
     init = Init(spec) if isinstance(spec, str) else spec
     if init.method != "auto":
         return init
-    name = get_activation(activation).name
-    method = "he_uniform" if name in ("relu", "leaky_relu") else "glorot_uniform"
-    return Init(method, gain=init.gain)
+    return Init(get_activation(activation).auto_init, gain=init.gain)
 
 
 def init_weights(

@@ -1,9 +1,14 @@
-"""Loss functions, each paired with its gradient ``dE/dout``.
+"""Loss functions: each one declares everything the package asks of it.
 
 A loss is a sum of one term per output neuron, ``E = sum_j E_j``; over a batch
 the loss is the mean (or, when asked, the sum) of the samples' losses. Every
-loss gives its per-output ``terms`` and ``dE/dout``; the two that belong with a
-particular output activation also give the stable combined ``dE/dnet``.
+loss gives its per-output ``terms`` and ``dE/dout`` and their formula trees
+(``term_expr``, ``grad_expr``); the two that belong with a particular output
+activation (``requires_activation``) also give the stable combined ``dE/dnet``
+(``grad_net``, ``combined_expr``). Each declares what else the package needs:
+``fused_with`` (the output whose forward pass the fused mini-batch step
+computes together with it), ``targets_sum_to_one`` and ``bad_target`` (the
+targets it accepts).
 
 >>> import numpy as np
 >>> loss = get_loss("half_sse")
@@ -14,7 +19,7 @@ particular output activation also give the stable combined ``dE/dnet``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,12 +45,20 @@ class Loss:
     name: str = ""
     #: The per-output term, in the notation of the explanations.
     formula: str = ""
-    #: ``dE/dout_j``.
-    gradient_formula: str = ""
-    #: The output activation this loss must be paired with, if any.
+    #: The output activation this loss must be paired with, if any; with it the
+    #: combined ``dE/dnet`` (``grad_net``, ``combined_expr``) is ``out - target``.
     requires_activation: str | None = None
-    #: Formula of the combined ``dE/dnet`` when paired with ``requires_activation``.
-    combined_formula: str | None = None
+    #: The output activation whose softmax-style forward pass the fused mini-batch
+    #: step computes together with this loss and its ``dE/dnet = out - onehot(label)``
+    #: (log-sum-exp of the shifted net inputs, no ``log(out)``), if any.
+    fused_with: str | None = None
+    #: True when a sample's targets are a distribution (>= 0, summing to 1), so a
+    #: class label is a one-hot row.
+    targets_sum_to_one: bool = False
+
+    def bad_target(self, target: Sequence[float]) -> str | None:
+        """What is wrong with one sample's ``target`` for this loss, or ``None``."""
+        return None
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
         raise NotImplementedError
@@ -76,7 +89,6 @@ class Loss:
 class HalfSSE(Loss):
     name = "half_sse"
     formula = "1/2 (target - out)^2"
-    gradient_formula = "-(target - out)"
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
         return 0.5 * (target - out) ** 2
@@ -94,7 +106,6 @@ class HalfSSE(Loss):
 class SSE(Loss):
     name = "sse"
     formula = "(out - target)^2"
-    gradient_formula = "2 (out - target)"
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
         return (out - target) ** 2
@@ -112,7 +123,6 @@ class SSE(Loss):
 class MSE(Loss):
     name = "mse"
     formula = "(out - target)^2 / n_outputs"
-    gradient_formula = "2 (out - target) / n_outputs"
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
         return (out - target) ** 2 / out.shape[-1]
@@ -137,9 +147,14 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     formula = "-target * log(out)"
-    gradient_formula = "-target / out"
     requires_activation = "softmax"
-    combined_formula = "out - target"
+    fused_with = "softmax"
+    targets_sum_to_one = True
+
+    def bad_target(self, target: Sequence[float]) -> str | None:
+        if min(target) < 0 or abs(sum(target) - 1) > 1e-9:
+            return f"{self.name} needs targets >= 0 that sum to 1, got {list(target)}"
+        return None
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
         with np.errstate(over="ignore"):  # a spread past the float range gives -inf: exp is 0
@@ -171,9 +186,12 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_cross_entropy"
     formula = "-(target log(out) + (1 - target) log(1 - out))"
-    gradient_formula = "(out - target) / (out (1 - out))"
     requires_activation = "sigmoid"
-    combined_formula = "out - target"
+
+    def bad_target(self, target: Sequence[float]) -> str | None:
+        if not all(0 <= t <= 1 for t in target):
+            return f"{self.name} needs targets in [0, 1], got {list(target)}"
+        return None
 
     def terms(self, net: Array, out: Array, target: Array) -> Array:
         return target * _softplus(-net) + (1 - target) * _softplus(net)

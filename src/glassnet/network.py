@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -40,6 +41,34 @@ from glassnet.names import Names, default_names
 Array = NDArray[np.floating]
 BiasMode = Literal["neuron", "shared", "none"]
 BATCH_REDUCTIONS = ("mean", "sum")
+
+
+def check_activation(activation: Activation, index: int, n_layers: int) -> None:
+    """The layer rule of ``activation`` as layer ``index`` of ``n_layers``.
+
+    ``GlassnetError`` with field ``layers[index].activation`` for an output-only
+    activation (softmax) on a hidden layer. Example files, training files, model
+    files, PyTorch models and ``Network`` all apply this one check.
+    """
+    if activation.output_only and index != n_layers - 1:
+        raise GlassnetError(
+            f"{activation.name} is for the output layer only, not a hidden layer",
+            field=f"layers[{index}].activation",
+        )
+
+
+def check_loss(loss: Loss, output: Activation) -> None:
+    """The pairing rule of ``loss`` with the ``output`` layer's activation.
+
+    ``GlassnetError`` with field ``loss`` when the loss requires another output
+    activation (cross-entropy needs softmax, binary cross-entropy sigmoid).
+    """
+    wanted = loss.requires_activation
+    if wanted is not None and output.name != wanted:
+        raise GlassnetError(
+            f"loss {loss.name!r} needs a {wanted!r} output layer, got {output.name!r}",
+            field="loss",
+        )
 
 
 class Layer:
@@ -70,14 +99,15 @@ class Layer:
         self.weights: Array = np.array(weights, dtype=dtype, order="F")
         if self.weights.ndim != 2 or 0 in self.weights.shape:
             raise GlassnetError(
-                f"weights must be a non-empty matrix (n_neurons, n_inputs), got shape "
-                f"{self.weights.shape}"
+                f"must be a non-empty matrix (n_neurons, n_inputs), got shape {self.weights.shape}",
+                field="weights",
             )
         self.activation = get_activation(activation)
         self.bias: Array | None = None if bias is None else np.array(bias, dtype=dtype)
         if self.bias is not None and self.bias.shape not in ((), (self.n_neurons,)):
             raise GlassnetError(
-                f"bias must be a number or {self.n_neurons} values, got shape {self.bias.shape}"
+                f"must be a number or {self.n_neurons} values, got shape {self.bias.shape}",
+                field="bias",
             )
         self.train_bias = bool(train_bias)
 
@@ -102,6 +132,46 @@ class Layer:
             f"Layer({self.n_inputs} -> {self.n_neurons}, {self.activation.name}, "
             f"bias={bias}{frozen})"
         )
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as a reader found it (an example, training or model file, a PyTorch model)."""
+
+    weights: ArrayLike
+    activation: Activation
+    bias: ArrayLike | None = None
+    train_bias: bool = True
+
+
+def build_network(
+    specs: Sequence[LayerSpec],
+    *,
+    loss: str | Loss,
+    batch_reduction: str = "mean",
+    dtype: type[np.floating] | np.dtype[np.floating] = np.float64,
+) -> Network:
+    """The one builder behind example files, training files, model files and PyTorch models.
+
+    Every rule is checked here, once: each layer's activation (``check_activation``),
+    its weights and bias, the columns against the layer below, the loss against the
+    output activation (``check_loss``), the batch reduction. A mistake is a
+    ``GlassnetError`` whose ``field`` names it within the network (``layers[1].weights``,
+    ``layers[0].bias``, ``loss``, ``batch_reduction``); each reader puts its file and
+    table in front.
+    """
+    layers = []
+    for index, spec in enumerate(specs):
+        check_activation(spec.activation, index, len(specs))
+        try:
+            layer = Layer(
+                spec.weights, spec.activation, bias=spec.bias, train_bias=spec.train_bias,
+                dtype=dtype,
+            )  # fmt: skip
+        except GlassnetError as error:
+            raise GlassnetError(error.detail, field=f"layers[{index}].{error.field}") from None
+        layers.append(layer)
+    return Network(layers, loss=loss, batch_reduction=batch_reduction)
 
 
 class Network:
@@ -148,25 +218,17 @@ class Network:
         for index, (before, after) in enumerate(zip(self.layers, self.layers[1:]), start=1):
             if after.n_inputs != before.n_neurons:
                 raise GlassnetError(
-                    f"layers[{index}].weights: expected {before.n_neurons} columns (one per "
-                    f"neuron of layer {index - 1}), got {after.n_inputs}"
+                    f"expected {before.n_neurons} columns (one per neuron of "
+                    f"layers[{index - 1}]), got {after.n_inputs}",
+                    field=f"layers[{index}].weights",
                 )
-        for index, layer in enumerate(self.layers[:-1]):
-            if not layer.activation.elementwise:
-                raise GlassnetError(
-                    f"layers[{index}].activation: {layer.activation.name!r} is for the output "
-                    "layer only"
-                )
-        wanted = self.loss.requires_activation
-        last = self.layers[-1].activation.name
-        if wanted is not None and last != wanted:
-            raise GlassnetError(
-                f"loss {self.loss.name!r} needs a {wanted!r} output layer, got {last!r}"
-            )
+        for index, layer in enumerate(self.layers):
+            check_activation(layer.activation, index, len(self.layers))
+        check_loss(self.loss, self.layers[-1].activation)
         if self.batch_reduction not in BATCH_REDUCTIONS:
             raise GlassnetError(
-                f"batch_reduction must be one of {', '.join(BATCH_REDUCTIONS)}, "
-                f"got {self.batch_reduction!r}"
+                f"expected one of {', '.join(BATCH_REDUCTIONS)}, got {self.batch_reduction!r}",
+                field="batch_reduction",
             )
 
     @property

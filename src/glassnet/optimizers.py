@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from glassnet.errors import GlassnetError
 from glassnet.registry import build
+from glassnet.validate import check_number
 
 Array = NDArray[np.floating]
 
@@ -54,8 +55,8 @@ class Optimizer:
     decoupled = False
 
     def __init__(self, learning_rate: float, *, weight_decay: float = 0.0):
-        self.learning_rate = _check("learning_rate", learning_rate, low=0.0, strict=True)
-        self.weight_decay = _check("weight_decay", weight_decay, low=0.0)
+        self.learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+        self.weight_decay = check_number("weight_decay", weight_decay, low=0.0)
         #: ``state[slot][i]`` belongs to ``params[i]``.
         self.state: dict[str, list[Array]] = {}
         #: Number of updates done.
@@ -146,7 +147,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(learning_rate, weight_decay=weight_decay)
-        self.momentum = _check("momentum", momentum, low=0.0, high=1.0, open_high=True)
+        self.momentum = check_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise GlassnetError("nesterov needs momentum > 0, got 0")
@@ -199,7 +200,7 @@ class AdaGrad(Optimizer):
         self, learning_rate: float = 0.01, *, epsilon: float = 1e-10, weight_decay: float = 0.0
     ):
         super().__init__(learning_rate, weight_decay=weight_decay)
-        self.epsilon = _check("epsilon", epsilon, low=0.0, strict=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0, low_open=True)
 
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "epsilon": self.epsilon}
@@ -225,8 +226,8 @@ class RMSProp(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(learning_rate, weight_decay=weight_decay)
-        self.rho = _check("rho", rho, low=0.0, high=1.0, open_high=True)
-        self.epsilon = _check("epsilon", epsilon, low=0.0, strict=True)
+        self.rho = check_number("rho", rho, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0, low_open=True)
 
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "rho": self.rho, "epsilon": self.epsilon}
@@ -258,9 +259,9 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ):
         super().__init__(learning_rate, weight_decay=weight_decay)
-        self.beta1 = _check("beta1", beta1, low=0.0, high=1.0, open_high=True)
-        self.beta2 = _check("beta2", beta2, low=0.0, high=1.0, open_high=True)
-        self.epsilon = _check("epsilon", epsilon, low=0.0, strict=True)
+        self.beta1 = check_number("beta1", beta1, low=0.0, high=1.0, high_open=True)
+        self.beta2 = check_number("beta2", beta2, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0, low_open=True)
         self.decoupled = bool(decoupled_weight_decay)
 
     def settings(self) -> dict[str, Any]:
@@ -318,28 +319,6 @@ def _step_scaled(p: Array, g: Array, s: Array, lr: float, eps: float, buf: Array
     np.divide(g, buf, out=buf)
     np.multiply(buf, lr, out=buf)
     np.subtract(p, buf, out=p)
-
-
-def _check(
-    name: str,
-    value: float,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    strict: bool = False,
-    open_high: bool = False,
-) -> float:
-    """``value`` as a float, or a ``GlassnetError`` of the form "`name` must be > 0, got -1"."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise GlassnetError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise GlassnetError(f"{name} must be finite, got {value!r}")
-    if low is not None and (number <= low if strict else number < low):
-        raise GlassnetError(f"{name} must be {'>' if strict else '>='} {low:g}, got {value!r}")
-    if high is not None and (number >= high if open_high else number > high):
-        raise GlassnetError(f"{name} must be {'<' if open_high else '<='} {high:g}, got {value!r}")
-    return number
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

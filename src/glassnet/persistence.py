@@ -43,8 +43,9 @@ from numpy.typing import NDArray
 from glassnet.activations import ACTIVATIONS, get_activation
 from glassnet.atomic import partial_pattern, remove_matching, write_bytes_atomic, write_text_atomic
 from glassnet.errors import GlassnetError
+from glassnet.jsonfile import dumps
 from glassnet.losses import LOSSES
-from glassnet.network import Layer, Network
+from glassnet.network import LayerSpec, Network, build_network
 from glassnet.npyfile import Header, one_line, read_data, read_header
 from glassnet.tomlfile import check_depth, too_deep
 
@@ -81,20 +82,21 @@ class Model:
 def to_json(value: Any, level: int = 0) -> str:
     """JSON with one row of numbers per line, so a weight matrix reads as a matrix.
 
-    A table of plain values (one epoch of the history) also takes one line.
+    A table of plain values (one epoch of the history) also takes one line. A number
+    that is not finite is written ``null`` (``glassnet.jsonfile``'s policy).
     """
     pad, inner = "  " * level, "  " * (level + 1)
     if isinstance(value, dict):
         if level and all(not isinstance(v, dict | list) for v in value.values()):
-            return json.dumps(value, allow_nan=False)
+            return dumps(value)
         items = [f"{inner}{json.dumps(str(k))}: {to_json(v, level + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list):
         if all(not isinstance(v, dict | list) for v in value):
-            return json.dumps(value, allow_nan=False)
+            return dumps(value)
         items = [inner + to_json(v, level + 1) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(value, allow_nan=False)
+    return dumps(value)
 
 
 # -- encoding ----------------------------------------------------------------
@@ -151,8 +153,7 @@ def network_to_dict(network: Network, arrays: _Arrays) -> dict[str, Any]:
             "bias": layer.bias_mode,
             "train_bias": layer.train_bias,
         }
-        if layer.activation.name == "leaky_relu":
-            entry["slope"] = layer.activation.slope  # type: ignore[attr-defined]
+        entry.update(layer.activation.setting_values())  # leaky_relu's slope
         entry["weights"] = arrays.encode(layer.weights, f"layers.{index}.weights")
         if layer.bias is not None:
             entry["bias_values"] = arrays.encode(layer.bias, f"layers.{index}.bias")
@@ -714,10 +715,14 @@ def _model(path: Path, document: dict[str, Any], reader: _Reader) -> Model:
             raise reader.fail(
                 f"{where}.activation", f"unknown activation {_short(activation_name)}"
             )
-        try:
-            activation = get_activation(activation_name, slope=entry.get("slope"))
-        except GlassnetError as error:
-            raise reader.fail(f"{where}.slope", error.detail) from None
+        settings = {}
+        for key in ACTIVATIONS[activation_name].settings:  # leaky_relu's slope
+            value = entry.get(key)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if value is not None and not number:
+                raise reader.fail(f"{where}.{key}", f"expected a number, got {_short(value)}")
+            settings[key] = value
+        activation = get_activation(activation_name, **settings)
         weights = reader.array(
             entry.get("weights"), f"{where}.weights", shape=(n_out, n_in), dtype=dtype
         )
@@ -736,12 +741,7 @@ def _model(path: Path, document: dict[str, Any], reader: _Reader) -> Model:
             raise reader.fail(
                 f"{where}.train_bias", f"expected true or false, got {_short(train_bias)}"
             )
-        try:
-            layers.append(
-                Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=weights.dtype)
-            )
-        except GlassnetError as error:
-            raise reader.fail(where, error.detail) from None
+        layers.append(LayerSpec(weights, activation, bias=bias, train_bias=train_bias))
     loss = net.get("loss")
     if not isinstance(loss, str) or loss not in LOSSES:
         raise reader.fail("network.loss", f"unknown loss {_short(loss)}")
@@ -751,9 +751,10 @@ def _model(path: Path, document: dict[str, Any], reader: _Reader) -> Model:
             "network.batch_reduction", f"expected mean or sum, got {_short(reduction)}"
         )
     try:
-        network = Network(layers, loss=loss, batch_reduction=reduction)
+        network = build_network(layers, loss=loss, batch_reduction=reduction, dtype=np.dtype(dtype))
     except GlassnetError as error:
-        raise reader.fail("network", error.detail) from None
+        where = f"network.{error.field}" if error.field else "network"
+        raise reader.fail(where, error.detail) from None
     classes = document.get("classes")
     if classes is not None and (
         not isinstance(classes, list)

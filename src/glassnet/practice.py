@@ -22,6 +22,7 @@ from glassnet.example import Example
 from glassnet.losses import LOSSES, get_loss
 from glassnet.network import Layer, Network
 from glassnet.trace import MAX_NEURONS_SHOWN, MAX_SAMPLES_SHOWN
+from glassnet.validate import check_positive
 
 BIAS_MODES = ("neuron", "shared", "none")
 #: Learning rates a practice example picks from.
@@ -87,13 +88,12 @@ def random_example(
         layers.append(Layer(draw(-1, 1, (n_out, n_in)), act, bias=b, train_bias=train_bias))
     network = Network(layers, loss=loss)
     inputs = draw(0, 1, (samples, sizes[0]))
-    if loss == "cross_entropy":
+    if network.loss.targets_sum_to_one:  # one class per sample
         targets = np.eye(sizes[-1])[rng.integers(0, sizes[-1], samples)]
     else:
         targets = draw(0, 1, (samples, sizes[-1]))
     rate = learning_rate if learning_rate is not None else float(rng.choice(LEARNING_RATES))
-    if rate <= 0:
-        raise GlassnetError(f"learning_rate must be > 0, got {rate}")
+    check_positive("learning_rate", rate)
     text = "-".join(str(n) for n in sizes)
     return Example(
         network=network,

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from glassnet.errors import GlassnetError
 from glassnet.registry import build
+from glassnet.validate import check_number
 
 
 class Schedule:
@@ -102,8 +103,7 @@ class Cosine(Schedule):
             isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1
         ):
             raise GlassnetError(f"epochs must be a whole number >= 1, got {self.epochs!r}")
-        if not isinstance(self.min_rate, int | float) or self.min_rate < 0:
-            raise GlassnetError(f"min_rate must be >= 0, got {self.min_rate!r}")
+        check_number("min_rate", self.min_rate, low=0.0)
 
     def __call__(self, epoch: int, base_rate: float) -> float:
         if self.epochs is None:
@@ -116,8 +116,7 @@ class Cosine(Schedule):
 
 
 def _check_gamma(gamma: float) -> None:
-    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not 0 < gamma <= 1:
-        raise GlassnetError(f"gamma must be > 0 and <= 1, got {gamma!r}")
+    check_number("gamma", gamma, low=0.0, low_open=True, high=1.0)
 
 
 SCHEDULES: dict[str, type[Schedule]] = {

@@ -2,11 +2,13 @@
 
 Each glassnet layer ``out = f(x @ W.T + b)`` becomes ``nn.Linear`` (whose
 ``weight`` is ``W``, shape ``(n_neurons, n_inputs)``, and ``bias`` is ``b``)
-followed by the activation's module::
+followed by the activation's module, which each activation declares
+(``Activation.torch_name``, ``to_torch``, ``from_torch``)::
 
     sigmoid -> nn.Sigmoid    tanh -> nn.Tanh      relu -> nn.ReLU
     leaky_relu -> nn.LeakyReLU(slope)             identity -> nn.Identity
-    softmax -> nn.Softmax(dim=-1)
+    softmax -> nn.Softmax(dim=-1)                 softplus -> nn.Softplus()
+    gelu -> nn.GELU(approximate="tanh")
 
 A bias shared by a layer's neurons becomes one bias per neuron with that
 value (the outputs are the same; converted back it stays per neuron). The
@@ -30,28 +32,11 @@ except ImportError:  # pragma: no cover - exercised by the missing-extra test in
         "glassnet.torch_interop needs PyTorch: pip install 'glassnet[torch]'"
     ) from None
 
-from glassnet.activations import Activation, get_activation
+from glassnet.activations import ACTIVATIONS, Activation, get_activation
 from glassnet.errors import GlassnetError
-from glassnet.network import Layer, Network
+from glassnet.network import LayerSpec, Network, build_network
 
 TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
-
-
-def _module(activation: Activation) -> nn.Module:
-    name = activation.name
-    if name == "leaky_relu":
-        return nn.LeakyReLU(activation.slope)  # type: ignore[attr-defined]
-    if name == "softmax":
-        return nn.Softmax(dim=-1)
-    modules: dict[str, type[nn.Module]] = {
-        "sigmoid": nn.Sigmoid,
-        "tanh": nn.Tanh,
-        "relu": nn.ReLU,
-        "identity": nn.Identity,
-    }
-    if name not in modules:
-        raise GlassnetError(f"activation {name!r} has no PyTorch module here")
-    return modules[name]()
 
 
 def to_torch(network: Network) -> nn.Sequential:
@@ -75,26 +60,21 @@ def to_torch(network: Network) -> nn.Sequential:
             if layer.bias is not None:
                 linear.bias.copy_(torch.tensor(np.broadcast_to(layer.bias, (layer.n_neurons,))))
                 linear.bias.requires_grad_(layer.train_bias)
-        modules += [linear, _module(layer.activation)]
+        modules += [linear, layer.activation.to_torch(nn)]
     return nn.Sequential(*modules)
 
 
 def _activation(module: nn.Module, index: int) -> Activation:
-    if isinstance(module, nn.LeakyReLU):
-        return get_activation("leaky_relu", slope=float(module.negative_slope))
-    if isinstance(module, nn.Softmax):
-        if module.dim not in (-1, 1):
-            raise GlassnetError(
-                f"softmax over dim {module.dim}; expected dim=-1 or 1", field=f"model[{index}]"
-            )
-        return get_activation("softmax")
-    names = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Identity: "identity"}
-    for cls, name in names.items():
-        if type(module) is cls:
-            return get_activation(name)
+    """The activation whose ``torch_name`` is the module's class (exactly that class)."""
+    for cls in ACTIVATIONS.values():
+        if type(module) is getattr(nn, cls.torch_name):
+            try:
+                return cls.from_torch(module)
+            except GlassnetError as error:
+                raise GlassnetError(error.detail, field=f"model[{index}]") from None
+    expected = ", ".join(cls.torch_name for cls in ACTIVATIONS.values())
     raise GlassnetError(
-        f"{type(module).__name__} is not supported; expected Linear followed by one of "
-        "Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax",
+        f"{type(module).__name__} is not supported; expected Linear followed by one of {expected}",
         field=f"model[{index}]",
     )
 
@@ -104,7 +84,8 @@ def from_torch(
 ) -> Network:
     """The glassnet ``Network`` of a ``Sequential`` of ``Linear`` and activation modules.
 
-    ``loss`` defaults to ``cross_entropy`` after a softmax and ``mse`` otherwise.
+    ``loss`` defaults to the loss paired with an output-only activation
+    (``cross_entropy`` after a softmax) and ``mse`` otherwise.
     The network has the dtype of the model's weights (float32 or float64).
     """
     modules = list(model.children()) if isinstance(model, nn.Sequential) else [model]
@@ -133,15 +114,12 @@ def from_torch(
         bias = None if linear.bias is None else linear.bias.detach().cpu().numpy().copy()
         train_bias = True if linear.bias is None else bool(linear.bias.requires_grad)
         built.append(
-            Layer(
-                weight.copy(),
-                activation or get_activation("identity"),
-                bias=bias,
-                train_bias=train_bias,
-                dtype=dtype,
-            )
+            LayerSpec(weight.copy(), activation or get_activation("identity"), bias, train_bias)
         )
-    last = built[-1].activation.name
+    last = built[-1].activation
     if loss is None:
-        loss = "cross_entropy" if last == "softmax" else "mse"
-    return Network(built, loss=loss, batch_reduction=batch_reduction)
+        # A softmax output only classifies; a sigmoid one may also be a regression in [0, 1].
+        loss = last.paired_loss if last.output_only and last.paired_loss else "mse"
+    # One dtype for the network: the first layer's (a model mixing them is cast to it).
+    dtype = np.asarray(built[0].weights).dtype
+    return build_network(built, loss=loss, batch_reduction=batch_reduction, dtype=dtype)

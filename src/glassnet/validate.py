@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.activations import ACTIVATIONS, SETTINGS, Activation, get_activation, setting_problem
 from glassnet.errors import GlassnetError, did_you_mean
+from glassnet.network import check_activation
 
 
 def describe(value: Any) -> str:
@@ -28,6 +30,58 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
+
+
+def range_problem(
+    number: float,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> str | None:
+    """``"must be > 0"`` (or ``"must be >= 0 and < 1"``: every bound given) when ``number``
+    is outside the range, else ``None``. The one range check of the package."""
+    below = low is not None and (number <= low if low_open else number < low)
+    above = high is not None and (number >= high if high_open else number > high)
+    if not (below or above):
+        return None
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        bounds.append(f"{'<' if high_open else '<='} {high:g}")
+    return "must be " + " and ".join(bounds)
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """``value`` as a float, or a ``GlassnetError`` like "learning_rate must be > 0, got -1".
+
+    For settings given in Python (optimizers, schedules, initialisers); values read
+    from files go through ``Fields.number``, which names the file and field too.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise GlassnetError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise GlassnetError(f"{name} must be finite, got {value!r}")
+    problem = range_problem(number, low=low, high=high, low_open=low_open, high_open=high_open)
+    if problem:
+        raise GlassnetError(f"{name} {problem}, got {value!r}")
+    return number
+
+
+def check_positive(name: str, value: Any) -> float:
+    """``check_number`` for a number that must be > 0 (a learning rate, a gain)."""
+    return check_number(name, value, low=0.0, low_open=True)
 
 
 def numbers(count: int) -> str:
@@ -80,7 +134,8 @@ class Fields:
             raise self.fail(where, f"must be >= {minimum}, got {value}")
         return value
 
-    def number(self, value: Any, where: str) -> float:
+    def number(self, value: Any, where: str, **bounds: Any) -> float:
+        """A finite number; ``bounds`` are ``range_problem``'s (``low=0, low_open=True``)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"expected a number, got {describe(value)}")
         try:
@@ -94,7 +149,33 @@ class Fields:
                 else f"an integer of {len(str(value))} digits"
             )
             raise self.fail(where, f"expected a finite number, got {shown}")
+        problem = range_problem(number, **bounds)
+        if problem:
+            raise self.fail(where, f"{problem}, got {value!r}")
         return number
+
+    def activation(
+        self, table: dict[str, Any], where: str, index: int, n_layers: int
+    ) -> Activation:
+        """Layer ``index``'s ``activation`` with its settings (``slope``) and layer rule.
+
+        ``where`` names the layer table (``layers[0]``); every example file,
+        training file and generated layer is read through this one check.
+        """
+        name = self.choice(table.get("activation"), sorted(ACTIVATIONS), f"{where}.activation")
+        settings: dict[str, float | None] = {}
+        for key in SETTINGS:
+            if key in table:
+                problem = setting_problem(name, key)
+                if problem:
+                    raise self.fail(f"{where}.{key}", problem)
+                settings[key] = self.number(table[key], f"{where}.{key}")
+        activation = get_activation(name, **settings)
+        try:
+            check_activation(activation, index, n_layers)
+        except GlassnetError as error:
+            raise self.fail(f"{where}.activation", error.detail) from None
+        return activation
 
     def boolean(self, value: Any, where: str) -> bool:
         if not isinstance(value, bool):

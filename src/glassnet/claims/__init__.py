@@ -28,7 +28,7 @@ One module per concept:
 'rounded and truncated'
 """
 
-from glassnet.claims.names import ALIASES, MAX_STEPS
+from glassnet.claims.keys import ALIASES, MAX_STEPS
 from glassnet.claims.quantities import Quantities
 from glassnet.claims.table import Claim, parse_claims
 from glassnet.claims.written import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from glassnet.claims.names import sample_suffix, split_sample
+from glassnet.claims.keys import sample_suffix, split_sample
 from glassnet.formula import Expr, Mul, Partial, Sym
 
 if TYPE_CHECKING:

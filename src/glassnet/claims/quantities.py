@@ -1,6 +1,6 @@
 """Every claimable quantity of one example: its name, its place in order, its value.
 
-The names are those of ``glassnet.claims.names``; what each quantity is computed
+The names are those of ``glassnet.claims.keys``; what each quantity is computed
 from is ``glassnet.claims.dependencies``.
 """
 
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glassnet.claims import dependencies
+from glassnet.claims.keys import MAX_STEPS, NAME, aliases, sample_suffix, split_trained
 from glassnet.claims.layout import layout_of
-from glassnet.claims.names import MAX_STEPS, NAME, aliases, sample_suffix, split_trained
 from glassnet.engine import EXACT, Variant, batch_loss, forward
 from glassnet.errors import TrainingDivergedError
 from glassnet.explanation import Explanation, Step, explain

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glassnet.claims.dependencies import formula_key
-from glassnet.claims.names import split_sample
+from glassnet.claims.keys import split_sample
 from glassnet.explanation.model import E_TOTAL, Step
 from glassnet.formula import ONE, Expr, Mul, Num, Partial, Sym, evaluate
 

@@ -15,7 +15,7 @@ from glassnet.practice import BIAS_MODES, parse_shape, random_example
 from glassnet.quiz import run_quiz
 from glassnet.terminal import printable
 
-HIDDEN = sorted(name for name in ACTIVATIONS if name != "softmax")
+HIDDEN = sorted(name for name, cls in ACTIVATIONS.items() if not cls.output_only)
 
 
 def add_parser(subparsers: Any) -> None:

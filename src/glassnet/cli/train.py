@@ -150,11 +150,11 @@ def run_example(args: argparse.Namespace) -> int:
 
 def run_training_file(args: argparse.Namespace) -> int:
     """Train as the file says; write model, history and plot; 130 after Ctrl-C."""
-    from glassnet.config import SHUFFLE_STREAM, read_config
     from glassnet.data import from_config
     from glassnet.persistence import arrays_path, save_model
     from glassnet.progress import make_progress
     from glassnet.training import Checkpointer, Trainer, evaluate
+    from glassnet.training_file import SHUFFLE_STREAM, read_config
 
     config = read_config(args.example)
     splits = from_config(
@@ -270,8 +270,8 @@ def run_training_file(args: argparse.Namespace) -> int:
 
 def _check_memory(config: Any, splits: Any, optimizer: Any) -> None:
     """Refuse a network that cannot fit in memory before allocating any of it."""
-    from glassnet.config import DTYPES
     from glassnet.training import check_memory, memory_needed
+    from glassnet.training_file import DTYPES
 
     train = splits.train
     sizes = config.layer_sizes(train.n_features, train.n_targets, task=train.task)

@@ -15,6 +15,7 @@ from typing import Any
 
 from glassnet.check import Diagnosis, Report, Verdict
 from glassnet.claims import MIN_DIGITS, Written, at_precision
+from glassnet.jsonfile import finite
 from glassnet.terminal import printable
 
 WIDTH = 100
@@ -28,14 +29,8 @@ def render_json(report: Report) -> str:
 
 
 def _finite(data: Any) -> Any:
-    """``data`` with NaN and infinities as ``null``, which JSON can hold."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_finite(v) for v in data]
-    return data
+    """``data`` with NaN and infinities as ``null``: glassnet's one JSON policy."""
+    return finite(data)
 
 
 def render_text(report: Report) -> str:

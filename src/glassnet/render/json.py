@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from glassnet.jsonfile import dumps
 
 if TYPE_CHECKING:
     from glassnet.explanation import Explanation
@@ -104,4 +105,4 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
 
 
 def render_json(explanation: Explanation) -> str:
-    return json.dumps(explanation_to_dict(explanation), indent=2, allow_nan=True) + "\n"
+    return dumps(explanation_to_dict(explanation), indent=2) + "\n"

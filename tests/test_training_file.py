@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glassnet.config import is_training_config, parse_config, read_config
 from glassnet.errors import GlassnetError
 from glassnet.optimizers import SGD, Adam
 from glassnet.schedules import Cosine
+from glassnet.training_file import is_training_config, parse_config, read_config
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 

@@ -40,11 +40,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet.activations import ACTIVATIONS, get_activation
+from glassnet.activations import ACTIVATIONS, SETTINGS, Activation
 from glassnet.errors import GlassnetError, did_you_mean
 from glassnet.init import METHODS, Init, init_weights
 from glassnet.losses import LOSSES
-from glassnet.network import BATCH_REDUCTIONS, Layer, Network
+from glassnet.network import BATCH_REDUCTIONS, LayerSpec, Network, build_network
 from glassnet.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from glassnet.schedules import SCHEDULES, Schedule, get_schedule
 from glassnet.tomlfile import parse_toml, read_text, read_toml
@@ -71,8 +71,8 @@ NETWORK_KEYS = {
     "batch_reduction",
     "dtype",
 }
-GENERATED_LAYER_KEYS = {"neurons", "activation", "init", "bias", "train_bias", "slope"}
-EXPLICIT_LAYER_KEYS = {"weights", "activation", "bias", "train_bias", "slope"}
+GENERATED_LAYER_KEYS = {"neurons", "activation", "init", "bias", "train_bias", *SETTINGS}
+EXPLICIT_LAYER_KEYS = {"weights", "activation", "bias", "train_bias", *SETTINGS}
 INIT_KEYS = {"method", "low", "high", "mean", "std", "value", "gain"}
 TRAINING_KEYS = {
     "epochs", "batch_size", "seed", "shuffle", "checkpoint_every", "early_stopping", "threads",
@@ -322,6 +322,7 @@ class _NetworkBuilder:
         self.p = _Checker(config.source)
         self.dtype = DTYPES[self.table.get("dtype", "float32")]
         self.rng = np.random.default_rng((config.seed, INIT_STREAM))
+        self.n_layers = 0
 
     def default_output(self) -> str:
         return (
@@ -329,6 +330,16 @@ class _NetworkBuilder:
             if self.task == "classification" and self.n_outputs > 1
             else ("sigmoid" if self.task == "classification" else "identity")
         )
+
+    def default_loss(self, output: Activation) -> str:
+        """The loss made for the output activation (softmax: cross-entropy; sigmoid, when
+        classifying: binary cross-entropy), ``mse`` otherwise.
+
+        An output-only activation (softmax) has no other use than classification.
+        """
+        if output.paired_loss and (output.output_only or self.task == "classification"):
+            return output.paired_loss
+        return "mse"
 
     def layer_tables(self) -> list[dict[str, Any]]:
         if "layers" in self.table:
@@ -341,6 +352,7 @@ class _NetworkBuilder:
 
     def build(self) -> Network:
         tables = self.layer_tables()
+        self.n_layers = len(tables)
         explicit_names = "layers" in self.table
         layers = []
         fan_in = self.n_features
@@ -349,34 +361,19 @@ class _NetworkBuilder:
             last = index == len(tables) - 1
             layer = self.layer(table, index, fan_in, last, where)
             layers.append(layer)
-            fan_in = layer.n_neurons
-        activation = layers[-1].activation.name
-        loss = self.table.get("loss") or (
-            "cross_entropy"
-            if activation == "softmax"
-            else "binary_cross_entropy"
-            if activation == "sigmoid" and self.task == "classification"
-            else "mse"
-        )
+            fan_in = np.shape(layer.weights)[0]
+        loss = self.table.get("loss") or self.default_loss(layers[-1].activation)
+        reduction = self.table.get("batch_reduction", "mean")
         try:
-            return Network(
-                layers, loss=loss, batch_reduction=self.table.get("batch_reduction", "mean")
-            )
+            return build_network(layers, loss=loss, batch_reduction=reduction, dtype=self.dtype)
         except GlassnetError as error:
-            raise self.p.fail("network.loss", error.detail) from None
+            raise self.p.fail(f"network.{error.field or 'loss'}", error.detail) from None
 
     def layer(
         self, table: dict[str, Any], index: int, fan_in: int, last: bool, where: str
-    ) -> Layer:
+    ) -> LayerSpec:
         p = self.p
-        slope = None
-        if "slope" in table:
-            if table["activation"] != "leaky_relu":
-                raise p.fail(f"{where}.slope", "only leaky_relu has a slope")
-            slope = p.number(table["slope"], f"{where}.slope")
-        activation = get_activation(table["activation"], slope=slope)
-        if activation.name == "softmax" and not last:
-            raise p.fail(f"{where}.activation", "softmax is for the output layer only")
+        activation = p.activation(table, where, index, self.n_layers)
         train_bias = p.boolean(table.get("train_bias", True), f"{where}.train_bias")
         if "weights" in table:
             weights: NDArray[np.floating] = p.matrix(table["weights"], f"{where}.weights")
@@ -410,7 +407,7 @@ class _NetworkBuilder:
                 f"the output layer needs {self.n_outputs} {size} (the data has "
                 f"{self.n_outputs} {kind}), got {n_neurons}",
             )
-        return Layer(weights, activation, bias=bias, train_bias=train_bias, dtype=self.dtype)
+        return LayerSpec(weights, activation, bias=bias, train_bias=train_bias)
 
 
 class _Checker(Fields):
