@@ -564,14 +564,14 @@ def test_progress_bar_reports_each_epoch():
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_check_features_finds_the_row_in_any_block(monkeypatch, bad):
-    from glassnet import training
+    from glassnet.training import evaluation
 
-    monkeypatch.setattr(training, "CHECK_ROWS", 4)  # rows 0-3, 4-7, 8-9
+    monkeypatch.setattr(evaluation, "CHECK_ROWS", 4)  # rows 0-3, 4-7, 8-9
     net = init_network([3, 2, 2], ["relu", "softmax"], loss="cross_entropy", rng=0)
     x = np.ones((10, 3))
     x[6, 1] = bad
     with pytest.raises(GlassnetError, match="NaN or infinite value in row 6"):
-        training.check_features(net, x, field="X")
+        evaluation.check_features(net, x, field="X")
 
 
 def test_check_features_accepts_huge_finite_values():

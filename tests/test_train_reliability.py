@@ -508,7 +508,7 @@ def test_available_memory_is_at_most_the_physical_memory():
 
 
 def test_a_network_too_big_for_memory_is_refused_before_allocating(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("glassnet.training.available_memory", lambda: 23_400_000_000)
+    monkeypatch.setattr("glassnet.training.resources.available_memory", lambda: 23_400_000_000)
     text = XOR.replace("hidden = [4]", "hidden = [100000, 100000]")
 
     def no_allocation(*args, **kwargs):
@@ -529,7 +529,7 @@ def test_a_network_too_big_for_memory_is_refused_before_allocating(tmp_path, cap
 
 
 def test_trainer_refuses_training_that_cannot_fit(monkeypatch):
-    monkeypatch.setattr("glassnet.training.available_memory", lambda: 1000)
+    monkeypatch.setattr("glassnet.training.resources.available_memory", lambda: 1000)
     data = spirals(100, seed=0)
     net = spiral_net(hidden=(8,))
     before = params(net)
