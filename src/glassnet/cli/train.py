@@ -200,7 +200,7 @@ def run_training_file(args: argparse.Namespace) -> int:
         epochs=args.epochs or config.epochs,
         batch_size=config.batch_size,
         schedule=schedule,
-        seed=(config.seed, SHUFFLE_STREAM),  # type: ignore[arg-type]
+        seed=(config.seed, SHUFFLE_STREAM),
         shuffle=config.shuffle,
         early_stopping=config.early_stopping,
         checkpoint=checkpointer,

@@ -36,7 +36,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -114,8 +114,9 @@ class Trainer:
     batch_size : int
     schedule : Schedule, optional
         The learning rate of each epoch, from the optimizer's ``learning_rate``.
-    seed : int, optional
-        Seeds the shuffling (``numpy.random.default_rng(seed)``).
+    seed : int or sequence of ints, optional
+        Seeds the shuffling (``numpy.random.default_rng(seed)``); a sequence such
+        as ``(seed, stream)`` gives a stream of its own for one seed.
     shuffle : bool
     early_stopping : EarlyStopping, optional
         Needs validation data.
@@ -138,7 +139,7 @@ class Trainer:
         epochs: int = 10,
         batch_size: int = 32,
         schedule: Schedule | None = None,
-        seed: int | None = None,
+        seed: int | Sequence[int] | None = None,
         shuffle: bool = True,
         early_stopping: EarlyStopping | None = None,
         checkpoint: Checkpointer | None = None,
@@ -517,8 +518,8 @@ class Trainer:
             f"the learning rate ({self.optimizer.learning_rate:g}) is probably too large, try "
             f"a smaller one{kept}"
         )
-        error.network = self.network  # type: ignore[attr-defined]
-        error.epoch, error.batch = epoch, batch  # type: ignore[attr-defined]
+        error.network = self.network
+        error.epoch, error.batch = epoch, batch
         raise error
 
     def _interrupted(self, good: list[Array]) -> None:
