@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import io
+from pathlib import Path
 
 import pytest
 
@@ -10,9 +12,7 @@ from glassnet.errors import GlassnetError
 from glassnet.init import init_network
 from glassnet.optimizers import SGD
 from glassnet.progress import LineProgress
-from glassnet.training import (
-    fit,
-)
+from glassnet.training import fit
 from train_helpers import blobs
 
 
@@ -48,3 +48,24 @@ def test_progress_bar_reports_each_epoch():
     assert isinstance(make_progress("auto", io.StringIO()), LineProgress)  # not a terminal
     with pytest.raises(GlassnetError, match="progress must be one of"):
         make_progress("fancy")
+
+
+def test_progress_does_not_import_the_training_package():
+    """progress needs only ``EpochRecord``'s shape (a type): no import cycle with training.
+
+    Every import of ``glassnet.training`` in progress.py sits under ``if TYPE_CHECKING``."""
+    import glassnet.progress
+
+    tree = ast.parse(Path(glassnet.progress.__file__).read_text())
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    imported = [
+        (node.module, id(node) in type_only)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("glassnet.training")
+    ]
+    assert imported == [("glassnet.training.history", True)]

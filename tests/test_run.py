@@ -14,9 +14,7 @@ import pytest
 from glassnet.optimizers import SGD
 from glassnet.persistence import load_model
 from glassnet.progress import LineProgress
-from glassnet.training import (
-    memory_needed,
-)
+from glassnet.training import memory_needed
 from train_helpers import run
 
 
@@ -233,3 +231,37 @@ def test_cli_stop_and_resume_messages_agree(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     assert f"resuming from {out / 'checkpoint.json'} (after epoch 2, batch 3 of 7)" \
         in stdout.splitlines()  # fmt: skip
+
+
+def test_run_training_file_returns_its_outcome(tmp_path):
+    """The function behind ``glassnet train CONFIG.toml``: what it says as it goes, the
+    history, the test figures of the model it wrote, and the files, in the order written."""
+    from glassnet.run import RunOptions, run_training_file
+
+    spirals = 'train = { format = "spirals", n_samples = 100 }\ntest_fraction = 0.2'
+    text = XOR.replace('train = { format = "xor" }', spirals)
+    said: list[str] = []
+    out = tmp_path / "out"
+    options = RunOptions(output=out, progress="quiet", say=said.append)
+    outcome = run_training_file(write(tmp_path, text), options)
+    assert not outcome.interrupted and outcome.notes == []
+    assert outcome.output == out and outcome.checkpoint == out / "checkpoint.json"
+    assert [r.epoch for r in outcome.history.records] == [1, 2, 3]
+    assert outcome.written == [out / "model.json", out / "history.json", out / "history.csv"]
+    assert said[-1] == f"test: loss {outcome.test.loss:.4f}  accuracy " \
+        f"{100 * outcome.test.accuracy:.2f}% (20 samples)"  # fmt: skip
+    assert said[1].startswith("network: 2-4-2 (tanh, softmax), loss cross_entropy, 22 parameters")
+    saved = load_model(out / "model.json")
+    history = json.loads((out / "history.json").read_text())
+    assert history["test"]["loss"] == outcome.test.loss
+    assert history["epochs"][-1]["loss"] == outcome.history.records[-1].loss
+    for on_disk, trained in zip(saved.network.layers, outcome.network.layers):
+        assert on_disk.weights.tolist() == trained.weights.tolist()
+
+
+def test_run_options_override_the_file(tmp_path):
+    from glassnet.run import RunOptions, run_training_file
+
+    options = RunOptions(output=tmp_path / "o", epochs=2, progress="quiet")
+    outcome = run_training_file(write(tmp_path, XOR), options)
+    assert len(outcome.history.records) == 2 and outcome.test is None

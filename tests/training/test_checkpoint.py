@@ -18,12 +18,7 @@ from glassnet.optimizers import SGD, get_optimizer
 from glassnet.persistence import load_checkpoint, load_model
 from glassnet.progress import LineProgress
 from glassnet.schedules import Schedule, Step
-from glassnet.training import (
-    Checkpointer,
-    EarlyStopping,
-    Trainer,
-    evaluate,
-)
+from glassnet.training import Checkpointer, EarlyStopping, Trainer, evaluate
 from train_helpers import assert_same, blobs, params, spiral_net
 
 

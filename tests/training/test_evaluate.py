@@ -11,13 +11,7 @@ from glassnet.errors import GlassnetError
 from glassnet.init import init_network
 from glassnet.optimizers import SGD
 from glassnet.persistence import load_model, save_model
-from glassnet.training import (
-    Targets,
-    check_features,
-    confusion_matrix,
-    fit,
-    predict,
-)
+from glassnet.training import Targets, check_features, confusion_matrix, fit, predict
 from train_helpers import blobs, run, spiral_net
 
 

@@ -14,13 +14,7 @@ from glassnet.init import init_network
 from glassnet.optimizers import SGD, Adam
 from glassnet.progress import LineProgress
 from glassnet.schedules import Step
-from glassnet.training import (
-    EarlyStopping,
-    EpochRecord,
-    Trainer,
-    evaluate,
-    fit,
-)
+from glassnet.training import EarlyStopping, EpochRecord, Trainer, evaluate, fit
 from train_helpers import MNIST, assert_same, blobs, params, spiral_net
 
 
@@ -136,3 +130,33 @@ def test_early_stopping_counts_an_exploded_epoch_as_no_improvement():
     calm.state.best_loss = 1.0
     assert calm._early_stopping(record(1, 0.5), exploded=False)
     assert (calm.state.best_loss, calm.state.wait) == (0.5, 0)
+
+
+def test_the_explosion_rule_by_hand():
+    """More than 10 times the loss before training explodes; 10 times exactly does not; an
+    unknown, zero or non-finite loss before training judges nothing."""
+    from glassnet.training.history import EXPLOSION_FACTOR, EpochRecord, exploded, explosion_warning
+
+    assert EXPLOSION_FACTOR == 10.0
+    assert exploded(6.9300001, 0.693) and not exploded(6.93, 0.693)
+    assert not exploded(float("nan"), 0.693)
+    assert exploded(float("inf"), 0.693)
+    for initial in (None, 0.0, float("nan"), float("inf")):
+        assert not exploded(1e30, initial)
+    record = EpochRecord(3, 2900.0, 0.3, None, None, 1000.0, 1.0)
+    assert explosion_warning(record, 1.1) == (
+        "epoch 3: the training loss rose from 1.1 (before training) to 2.9e+03: "
+        "the learning rate (1000) is probably too high"
+    )
+
+
+def test_improvement_and_position_by_hand():
+    from glassnet.training.history import EarlyStopping, describe_position, improves
+
+    assert improves(5.0, None, 0.1)  # the first epoch is the best so far
+    assert improves(0.89, 1.0, 0.1) and not improves(0.9, 1.0, 0.1)
+    assert EarlyStopping(patience=3).message(7) == (
+        "early stopping: no improvement of val_loss for 3 epochs; best epoch 7"
+    )
+    assert describe_position(3, 0, 422) == "epoch 3"
+    assert describe_position(3, 17, 422) == "epoch 4, batch 17 of 422"

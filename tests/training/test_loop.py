@@ -15,13 +15,7 @@ from glassnet.errors import GlassnetError, TrainingDivergedError
 from glassnet.examples import load_example
 from glassnet.init import init_network
 from glassnet.optimizers import SGD, Adam
-from glassnet.training import (
-    Checkpointer,
-    EarlyStopping,
-    Trainer,
-    evaluate,
-    fit,
-)
+from glassnet.training import Checkpointer, EarlyStopping, Trainer, evaluate, fit
 from train_helpers import MNIST, assert_same, blobs, params, spiral_net
 
 
@@ -357,3 +351,27 @@ def test_a_non_finite_validation_loss_is_a_divergence():
                        r"epoch 1, batch 2 of 2 \(after its update\)"):  # fmt: skip
         fit(net, data.X, data.y, validation=(far, data.y), optimizer=SGD(0.1), epochs=2,
             batch_size=50, progress="quiet")  # fmt: skip
+
+
+def test_a_divergence_carries_the_network_and_where():
+    X, y = blobs(n=60)
+    net = init_network([5, 4, 3], ["relu", "softmax"], loss="cross_entropy", rng=0)
+    with pytest.raises(TrainingDivergedError) as info:
+        fit(net, X, y, optimizer=SGD(1e30), epochs=3, batch_size=20, seed=0, progress="quiet")
+    error = info.value
+    assert error.network is net
+    assert f"at epoch {error.epoch}, batch {error.batch} of 3" in str(error)
+    assert all(np.isfinite(p).all() for p in params(net))
+
+
+def test_a_seed_may_be_a_sequence_of_ints():
+    """``(seed, stream)`` as the CLI passes it: reproducible, and another stream than ``seed``."""
+    X, y = blobs(n=60)
+
+    def run_with(seed):
+        net = init_network([5, 4, 3], ["relu", "softmax"], loss="cross_entropy", rng=0)
+        return fit(net, X, y, optimizer=SGD(0.1), epochs=2, batch_size=8, seed=seed,
+                   progress="quiet").column("loss")  # fmt: skip
+
+    assert run_with((3, 1)) == run_with((3, 1)) == run_with([3, 1])
+    assert run_with((3, 1)) != run_with(3)

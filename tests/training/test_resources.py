@@ -11,13 +11,7 @@ from glassnet.data import spirals
 from glassnet.errors import GlassnetError
 from glassnet.init import init_network
 from glassnet.optimizers import SGD, Adam
-from glassnet.training import (
-    EVAL_BATCH,
-    Trainer,
-    available_memory,
-    fit,
-    memory_needed,
-)
+from glassnet.training import EVAL_BATCH, Trainer, available_memory, fit, memory_needed
 from train_helpers import blobs, params, spiral_net
 
 
