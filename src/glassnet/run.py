@@ -94,16 +94,8 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
     options = options if options is not None else RunOptions()
     say = options.say
     config = read_config(path)
-    splits = from_config(
-        config.data, base_dir=config.path.parent, source=config.source, seed=config.seed
-    )
+    splits = _load_data(config)
     train = splits.train
-    if train.classes is not None and len(train.classes) < 2:
-        raise config.fail(
-            "data.train",
-            f"the training data has one class ({train.classes[0]!r}); a classifier needs "
-            "samples of at least two classes",
-        )
     optimizer, schedule = config.build_optimizer(), config.build_schedule()
     _check_memory(config, splits, optimizer)
     try:
@@ -121,8 +113,11 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
         "config": config.path.name,
         "seed": config.seed,
     }
-    classes, preprocessing = splits.classes, splits.preprocessor.to_dict()
-    model_info = {"classes": classes, "preprocessing": preprocessing, "metadata": metadata}
+    model_info = {
+        "classes": splits.classes,
+        "preprocessing": splits.preprocessor.to_dict(),
+        "metadata": metadata,
+    }
     checkpointer = Checkpointer(
         checkpoint_path, every=config.checkpoint_every, model_info=model_info
     )
@@ -147,29 +142,14 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
         say(f"resuming from {checkpoint_path} (after {trainer.position(train.n_samples)})")
     out.mkdir(parents=True, exist_ok=True)
     clean_output(out)
-    validation = None
-    if splits.validation is not None:
-        validation = (splits.validation.X, splits.validation.y)
-    try:
-        history = trainer.fit(train.X, train.y, validation=validation)
-    except MemoryError:
-        raise GlassnetError("out of memory while training; make the network or the batch "
-                            "smaller") from None  # fmt: skip
-    outcome = Outcome(history, network, out, checkpoint_path)
+    outcome = Outcome(_train(trainer, splits), network, out, checkpoint_path)
     if outcome.interrupted:
         return outcome
-    results: dict[str, Any] = {}
-    if splits.test is not None:
-        test = outcome.test = evaluate(network, splits.test.X, splits.test.y)
-        results = {"loss": test.loss, "accuracy": test.accuracy, "samples": splits.test.n_samples}
-        line = f"test: loss {test.loss:.4f}"
-        if test.accuracy is not None:
-            line += f"  accuracy {100 * test.accuracy:.2f}%"
-        say(f"{line} ({splits.test.n_samples} samples)")
-    metadata.update(epochs=trainer.state.epoch, stopped=history.stopped, test=results or None)
-    outcome.written = _write_results(out, network, history, results, model_info)
+    results = _test(outcome, splits, say)
+    metadata.update(epochs=trainer.state.epoch, stopped=outcome.history.stopped, test=results)
+    outcome.written = _write_results(out, network, outcome.history, results, model_info)
     if config.plot:
-        plot = plot_history(history, out / "history.png")
+        plot = plot_history(outcome.history, out / "history.png")
         if plot is not None:
             outcome.written.append(plot)
         else:
@@ -177,11 +157,51 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
     return outcome
 
 
+def _load_data(config: TrainingConfig) -> Splits:
+    """The file's data, split; a classifier's training data must have two classes."""
+    splits = from_config(
+        config.data, base_dir=config.path.parent, source=config.source, seed=config.seed
+    )
+    train = splits.train
+    if train.classes is not None and len(train.classes) < 2:
+        raise config.fail(
+            "data.train",
+            f"the training data has one class ({train.classes[0]!r}); a classifier needs "
+            "samples of at least two classes",
+        )
+    return splits
+
+
+def _train(trainer: Trainer, splits: Splits) -> History:
+    """``trainer.fit`` on the training split (and the validation split, if any)."""
+    validation = None
+    if splits.validation is not None:
+        validation = (splits.validation.X, splits.validation.y)
+    try:
+        return trainer.fit(splits.train.X, splits.train.y, validation=validation)
+    except MemoryError:
+        raise GlassnetError("out of memory while training; make the network or the batch "
+                            "smaller") from None  # fmt: skip
+
+
+def _test(outcome: Outcome, splits: Splits, say: Callable[[str], None]) -> dict[str, Any] | None:
+    """Measure the trained network on the test split into ``outcome.test``; the figures
+    as the model's metadata and history.json keep them (None without a test split)."""
+    if splits.test is None:
+        return None
+    test = outcome.test = evaluate(outcome.network, splits.test.X, splits.test.y)
+    line = f"test: loss {test.loss:.4f}"
+    if test.accuracy is not None:
+        line += f"  accuracy {100 * test.accuracy:.2f}%"
+    say(f"{line} ({splits.test.n_samples} samples)")
+    return {"loss": test.loss, "accuracy": test.accuracy, "samples": splits.test.n_samples}
+
+
 def _write_results(
     out: Path,
     network: Network,
     history: History,
-    results: dict[str, Any],
+    results: dict[str, Any] | None,
     model_info: dict[str, Any],
 ) -> list[Path]:
     """Write model.json (and its arrays), history.json and history.csv into ``out``."""
@@ -189,7 +209,7 @@ def _write_results(
     arrays = arrays_path(out / "model.json")
     if arrays is not None:
         written.append(arrays)
-    document = {**history.to_dict(), "test": results or None}
+    document = {**history.to_dict(), "test": results}
     write_text_atomic(out / "history.json", json.dumps(document, indent=2) + "\n")
     write_text_atomic(out / "history.csv", history.to_csv())
     return [*written, out / "history.json", out / "history.csv"]
