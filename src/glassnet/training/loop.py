@@ -218,17 +218,8 @@ class Trainer:
         or targets ``(n_samples, n_outputs)``. Calling ``fit`` again after an
         interruption continues where it stopped.
         """
-        x = check_features(self.network, X)
-        targets = Targets.of(self.network, y, x.shape[0])
-        if x.shape[0] == 0:
-            raise GlassnetError("no training samples", field="X")
+        x, targets, val = self._checked_inputs(X, y, validation)
         self.network.input_range = input_range(x)
-        val = None
-        if validation is not None:
-            vx = check_features(self.network, validation[0], field="validation X")
-            val = (vx, Targets.of(self.network, validation[1], vx.shape[0], field="validation y"))
-        if self.early_stopping is not None and val is None:
-            raise GlassnetError("early stopping needs validation data")
         state = self.state
         fresh = state.epoch == 0 and state.batch == 0
         if fresh and self.optimizer.t == 0:
@@ -264,6 +255,22 @@ class Trainer:
         state.finished = True
         self._finish()
         return state.history
+
+    def _checked_inputs(
+        self, X: ArrayLike, y: ArrayLike, validation: tuple[ArrayLike, ArrayLike] | None
+    ) -> tuple[Array, Targets, tuple[Array, Targets] | None]:
+        """``fit``'s arrays through the input checks: features, targets, validation data."""
+        x = check_features(self.network, X)
+        targets = Targets.of(self.network, y, x.shape[0])
+        if x.shape[0] == 0:
+            raise GlassnetError("no training samples", field="X")
+        val = None
+        if validation is not None:
+            vx = check_features(self.network, validation[0], field="validation X")
+            val = (vx, Targets.of(self.network, validation[1], vx.shape[0], field="validation y"))
+        if self.early_stopping is not None and val is None:
+            raise GlassnetError("early stopping needs validation data")
+        return x, targets, val
 
     def _run_epoch(self, x: Array, targets: Targets, val: tuple[Array, Targets] | None) -> bool:
         """One epoch (or the rest of one); False when training must stop."""
