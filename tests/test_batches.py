@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 
 from glassnet import batches as batches_module
-from glassnet import training
 from glassnet.batches import Batches, gather_ahead
 from glassnet.init import init_network
 from glassnet.optimizers import SGD
-from glassnet.training import Trainer
+from glassnet.training import Trainer, loop
 
 
 @pytest.mark.parametrize("ahead", [False, True])
@@ -72,7 +71,7 @@ def test_training_is_identical_with_the_helper_thread(monkeypatch, output):
     loss = "cross_entropy" if output == "softmax" else "binary_cross_entropy"
     results = []
     for ahead in (False, True):
-        monkeypatch.setattr(training, "gather_ahead", lambda arrays, size, a=ahead: a)
+        monkeypatch.setattr(loop, "gather_ahead", lambda arrays, size, a=ahead: a)
         net = init_network([12, 8, n_out], ["relu", output], loss=loss, rng=0, dtype=np.float32)
         history = Trainer(net, SGD(0.1), epochs=3, batch_size=32, seed=5, progress="quiet").fit(
             x, y

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from glassnet.network import Network
 
 
 class GlassnetError(Exception):
@@ -22,7 +26,18 @@ class GlassnetError(Exception):
 
 
 class TrainingDivergedError(GlassnetError):
-    """The loss became NaN or infinite; the network keeps its last good parameters."""
+    """The loss became NaN or infinite; ``network`` keeps its last good parameters.
+
+    Where it happened, as its raiser counts: the mini-batch trainer sets
+    ``epoch`` and ``batch`` (both from 1), full-batch training (``engine.train``)
+    the update ``step`` (from 1) and the ``loss`` it reached.
+    """
+
+    network: Network
+    epoch: int
+    batch: int
+    step: int
+    loss: float
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:

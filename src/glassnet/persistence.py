@@ -33,6 +33,7 @@ import math
 import re
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -378,11 +379,16 @@ def load_model(path: str | Path) -> Model:
     return _model(path, document, reader)
 
 
-def load_checkpoint(path: str | Path) -> tuple[Network, dict[str, Any]]:
+def load_checkpoint(
+    path: str | Path, *, history_columns: Sequence[str] | None = None
+) -> tuple[Network, dict[str, Any]]:
     """The network and the training state (arrays under ``"arrays"``) of a checkpoint.
 
     Every field of the state is checked here, so ``Trainer.load_state_dict``
     gets what it expects or the user gets one line naming the field.
+    ``history_columns`` are the fields of a history record (the trainer's
+    ``glassnet.training.COLUMNS``, passed in: this module sits below training);
+    without them a record need only hold numbers.
     """
     path = Path(path)
     document, reader = _read(path, (CHECKPOINT_FORMAT,))
@@ -391,7 +397,7 @@ def load_checkpoint(path: str | Path) -> tuple[Network, dict[str, Any]]:
     if not isinstance(training, dict):
         raise reader.fail("training", "missing")
     state = dict(training)
-    _check_training(training, reader)
+    _check_training(training, reader, history_columns)
     raw = training.get("arrays") or {}
     if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
         raise reader.fail("training.arrays", "expected a table of lists of arrays")
@@ -402,7 +408,9 @@ def load_checkpoint(path: str | Path) -> tuple[Network, dict[str, Any]]:
     return model.network, state
 
 
-def _check_training(training: dict[str, Any], reader: _Reader) -> None:
+def _check_training(
+    training: dict[str, Any], reader: _Reader, history_columns: Sequence[str] | None
+) -> None:
     """Check the types of a checkpoint's ``training`` table (see ``Trainer.state_dict``)."""
 
     def fail(key: str, expected: str) -> GlassnetError:
@@ -437,7 +445,7 @@ def _check_training(training: dict[str, Any], reader: _Reader) -> None:
     ):
         raise fail("optimizer", "{name, t, settings}")
     _check_rng_state(training.get("epoch_rng"), reader)
-    _check_history(training.get("history"), reader)
+    _check_history(training.get("history"), reader, history_columns)
 
 
 def _is_count(value: Any) -> bool:
@@ -467,10 +475,8 @@ def _check_rng_state(state: Any, reader: _Reader) -> None:
         ) from None
 
 
-def _check_history(history: Any, reader: _Reader) -> None:
+def _check_history(history: Any, reader: _Reader, columns: Sequence[str] | None) -> None:
     """``{stopped, best_epoch, epochs: [{epoch, loss, ...}, ...]}`` as ``History.to_dict``."""
-    from glassnet.training import COLUMNS
-
     if not (
         isinstance(history, dict)
         and isinstance(history.get("stopped"), str)
@@ -480,8 +486,8 @@ def _check_history(history: Any, reader: _Reader) -> None:
         raise reader.fail("training.history", "expected {stopped, best_epoch, epochs}")
     for index, record in enumerate(history["epochs"]):
         where = f"training.history.epochs[{index}]"
-        if not isinstance(record, dict) or set(record) != set(COLUMNS):
-            raise reader.fail(where, f"expected a table of {', '.join(COLUMNS)}")
+        if not isinstance(record, dict) or (columns is not None and set(record) != set(columns)):
+            raise reader.fail(where, f"expected a table of {', '.join(columns or ['numbers'])}")
         for key, value in record.items():
             if isinstance(value, bool) or not (value is None or isinstance(value, int | float)):
                 raise reader.fail(f"{where}.{key}", f"expected a number, got {_short(value)}")

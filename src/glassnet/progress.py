@@ -17,7 +17,7 @@ from glassnet.errors import GlassnetError
 from glassnet.terminal import printable, raw
 
 if TYPE_CHECKING:
-    from glassnet.training import EpochRecord
+    from glassnet.training.history import EpochRecord
 
 MODES = ("auto", "bar", "lines", "quiet")
 

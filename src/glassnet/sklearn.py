@@ -122,7 +122,7 @@ class _MLP(BaseEstimator):  # type: ignore[misc]
                 optimizer,
                 epochs=self.epochs,
                 batch_size=self.batch_size,
-                seed=[seed, 2],  # type: ignore[arg-type]
+                seed=[seed, 2],
                 shuffle=self.shuffle,
                 early_stopping=EarlyStopping(self.patience) if self.early_stopping else None,
                 progress="lines" if self.verbose else "quiet",

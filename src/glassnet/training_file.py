@@ -48,7 +48,7 @@ from glassnet.network import BATCH_REDUCTIONS, LayerSpec, Network, build_network
 from glassnet.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from glassnet.schedules import SCHEDULES, Schedule, get_schedule
 from glassnet.tomlfile import parse_toml, read_text, read_toml
-from glassnet.training import EarlyStopping
+from glassnet.training.history import EarlyStopping
 from glassnet.validate import Fields
 
 TOP_KEYS = {

@@ -260,8 +260,8 @@ class Quantities:
                     network, ex.inputs, ex.targets, ex.learning_rate, steps - start, variant=variant
                 )
             except TrainingDivergedError as error:  # its step counted from update 1, not start
-                at = start + error.step  # type: ignore[attr-defined]
-                raise diverged(error.network, error.loss, at) from None  # type: ignore[attr-defined]
+                at = start + error.step
+                raise diverged(error.network, error.loss, at) from None
             self._networks[(variant, steps)] = result.network
             self._trained[(variant, steps)] = self._read_network(result.network, steps)
         return self._trained[(variant, steps)]

@@ -9,13 +9,13 @@ give the order of the confusion matrix (rows: true class, columns: predicted).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from glassnet import jsonfile
 from glassnet.errors import GlassnetError
 
 #: Inputs farther than this many times the training inputs' spread beyond their
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         report["classes"] = classes
         report["confusion_matrix"] = matrix.tolist()
     if args.format == "json":
-        print(json.dumps(report, indent=2))
+        print(jsonfile.dumps(report, indent=2))
         return 0
     print(f"samples:  {report['samples']}")
     print(f"loss:     {result.loss:.6g} ({model.network.loss.name})")

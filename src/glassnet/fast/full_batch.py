@@ -113,9 +113,9 @@ def diverged(network: Network, loss: float, step: int) -> TrainingDivergedError:
     It keeps the last good ``network``, the ``step`` (counted from 1) and the ``loss``.
     """
     error = TrainingDivergedError(f"loss became {loss} at step {step}; try a smaller learning_rate")
-    error.network = network  # type: ignore[attr-defined]
-    error.step = step  # type: ignore[attr-defined]
-    error.loss = loss  # type: ignore[attr-defined]
+    error.network = network
+    error.step = step
+    error.loss = loss
     return error
 
 
