@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import math
 from html import escape
 from typing import Any
+
+from glassnet import jsonfile
 
 
 def esc(text: object) -> str:
@@ -21,15 +21,5 @@ def script_json(data: Any) -> str:
     >>> script_json({"t": "</script>", "v": float("nan")})
     '{"t":"\\\\u003c/script\\\\u003e","v":null}'
     """
-    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = jsonfile.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
