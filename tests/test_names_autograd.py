@@ -57,6 +57,7 @@ from strategies import (
     records_from_trace,
     relative_error,
 )
+from torch_reference import activate
 
 RTOL = 1e-10
 DOCS = Path(__file__).parent.parent / "docs" / "check.md"
@@ -151,26 +152,6 @@ class TorchNetwork:
                 (grad,) = torch.autograd.grad(self.top(graph, d), leaf, allow_unused=True)
                 self.cache[d] = 0.0 if grad is None else float(grad[sample, j])
         return float(self.cache[d])
-
-
-def activate(spec: LayerSpec, net: torch.Tensor) -> torch.Tensor:
-    if spec.activation == "sigmoid":
-        return torch.sigmoid(net)
-    if spec.activation == "tanh":
-        return torch.tanh(net)
-    if spec.activation == "relu":
-        return functional.relu(net)
-    if spec.activation == "leaky_relu":
-        assert spec.slope is not None
-        return functional.leaky_relu(net, negative_slope=spec.slope)
-    if spec.activation == "softmax":
-        return torch.softmax(net, dim=-1)
-    if spec.activation == "softplus":  # log(1 + exp(net)) exactly (nn.Softplus is net past 20)
-        return torch.logaddexp(net, torch.zeros_like(net))
-    if spec.activation == "gelu":
-        return functional.gelu(net, approximate="tanh")
-    assert spec.activation == "identity"
-    return net
 
 
 def loss_terms(

@@ -44,6 +44,7 @@ from strategies import (
     error_scales,
     relative_error,
 )
+from torch_reference import activate
 
 RTOL = 1e-10
 
@@ -105,26 +106,6 @@ class TorchNetwork(torch.nn.Module):
         if spec.bias_mode == "shared":
             return linear.weight, self.shared[index]
         return linear.weight, linear.bias
-
-
-def activate(spec: LayerSpec, net: torch.Tensor) -> torch.Tensor:
-    if spec.activation == "sigmoid":
-        return torch.sigmoid(net)
-    if spec.activation == "tanh":
-        return torch.tanh(net)
-    if spec.activation == "relu":
-        return functional.relu(net)
-    if spec.activation == "leaky_relu":
-        assert spec.slope is not None
-        return functional.leaky_relu(net, negative_slope=spec.slope)
-    if spec.activation == "softmax":
-        return torch.softmax(net, dim=-1)
-    if spec.activation == "softplus":  # log(1 + exp(net)) exactly (nn.Softplus is net past 20)
-        return torch.logaddexp(net, torch.zeros_like(net))
-    if spec.activation == "gelu":
-        return functional.gelu(net, approximate="tanh")
-    assert spec.activation == "identity"
-    return net
 
 
 def sample_losses(loss: str, net: torch.Tensor, out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
