@@ -361,8 +361,10 @@ def error_scales(
 #: Rounding error two correct float64 computations may differ by, per unit of error scale:
 #: ``n * eps`` with room for n = 1000 operations in a chain.
 ROUNDING = 1000 * float(np.finfo(np.float64).eps)
-#: Below the normal range float64 keeps an absolute spacing, not a relative one.
-UNDERFLOW = 1000 * float(np.finfo(np.float64).smallest_subnormal)
+#: Below the normal range float64 keeps no relative precision: one correct computation may
+#: give a subnormal where another underflowed to 0 (NumPy's sigmoid keeps exp(-736) = 1.2e-320
+#: where torch's 1 / (1 + exp(736)) gives 0), so values that small count as equal.
+UNDERFLOW = float(np.finfo(np.float64).tiny)
 
 
 def relative_error(computed: Any, reference: Any, *, rtol: float, floor: Any = 0.0) -> float:

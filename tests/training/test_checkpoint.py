@@ -200,3 +200,21 @@ def test_stop_at_the_end_of_an_epoch_saves_that_epoch(tmp_path):
     trainer.fit(data.X, data.y)
     assert stream.getvalue().splitlines()[-1].startswith("stopped after epoch 2; checkpoint")
     assert [(e, b) for _, e, b in checkpoint.saved] == [(2, 0)]
+
+
+def test_a_checkpoint_that_does_not_fit_the_trainer_names_its_file(tmp_path):
+    """Adam's state where momentum SGD expects its own: one line naming the checkpoint."""
+    from glassnet.errors import GlassnetError
+    from glassnet.optimizers import Adam
+
+    data = spirals(40, seed=0)
+    path = tmp_path / "c.json"
+    trainer = Trainer(spiral_net(hidden=(4,)), Adam(0.01), epochs=1, batch_size=20,
+                      checkpoint=Checkpointer(path), progress="quiet")  # fmt: skip
+    trainer.fit(data.X, data.y)
+    other = Trainer(spiral_net(hidden=(4,)), SGD(0.1, momentum=0.9), epochs=2, batch_size=20,
+                    progress="quiet")  # fmt: skip
+    with pytest.raises(GlassnetError) as error:
+        Checkpointer(path).load(other)
+    message = str(error.value)
+    assert message.startswith(str(path)) and "\n" not in message

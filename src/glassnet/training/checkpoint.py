@@ -49,8 +49,13 @@ class Checkpointer:
     def load(self, trainer: Trainer) -> None:
         """Restore ``trainer`` (network parameters included) from the checkpoint file."""
         network, state = load_checkpoint(self.path, history_columns=COLUMNS)
-        restore_parameters(trainer.network, network)
-        trainer.load_state_dict(state)
+        try:
+            restore_parameters(trainer.network, network)
+            trainer.load_state_dict(state)
+        except GlassnetError as error:  # a state that does not fit this trainer: say which file
+            if error.source is not None:
+                raise
+            raise GlassnetError(error.detail, source=str(self.path), field=error.field) from None
         self.last_saved = self.path
         self.last_position = (trainer.state.epoch, trainer.state.batch)
 
