@@ -1,7 +1,9 @@
 /* glassnet: the step controls, the derivation panel and the training slider.
  * The page is complete without this script; it only adds the interaction. It reads the
- * JSON that glassnet.render.html wrote, never computes a number shown, and writes text
- * with textContent only (every label may be user text). */
+ * JSON that glassnet.render.html wrote and writes text with textContent only (every label
+ * may be user text). The numbers it computes come from the step function generated from
+ * the formula trees (glassnet/fast/javascript.py), registered before this script as
+ * window.glassnetSteps[view id]; this script has no arithmetic of its own. */
 (function () {
   "use strict";
 
@@ -115,10 +117,28 @@
     return clone;
   }
 
+  // Every value that carries a check name (data-name) gets the full double the generated
+  // step computed for it (data-value); data-gn-live marks it as recomputed here.
+  function recompute(root, data) {
+    var steps = window.glassnetSteps || {};
+    var step = steps[root.id];
+    if (typeof step !== "function" || !data.given) { return; }
+    var g = data.given;
+    var values = step(g.p, g.X, g.T, g.eta);
+    all(root, "[data-name]").forEach(function (el) {
+      var name = el.getAttribute("data-name");
+      if (Object.prototype.hasOwnProperty.call(values, name)) {
+        el.setAttribute("data-value", String(values[name]));
+        el.setAttribute("data-gn-live", "1");
+      }
+    });
+  }
+
   function init(root) {
     var holder = root.querySelector("script.gn-data");
     if (!holder) { return; }
     var data = JSON.parse(holder.textContent);
+    recompute(root, data);
     root.setAttribute("data-gn-ready", "1");
     root.classList.add("gn-has-js");
     all(root, ".gn-js").forEach(function (el) { el.hidden = false; });

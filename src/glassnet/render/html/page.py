@@ -17,6 +17,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from glassnet.explanation import Explanation
+from glassnet.fast.compiled import parameters
+from glassnet.fast.javascript import UnsupportedError, js_string, step_function
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -44,7 +46,7 @@ def render_html(
 ) -> str:
     """The explanation as a complete, self-contained HTML document."""
     page = _Page(explanation, digits=digits, history=history, prefix="gn", keys="page")
-    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, _asset("glassnet.js")
+    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, page.step_script() + _asset("glassnet.js")
     title = explanation.title or "One backpropagation update"
     csp = (
         "default-src 'none'; "
@@ -76,7 +78,7 @@ def render_fragment(
     page = _Page(explanation, digits=digits, history=history, prefix=prefix, keys="local")
     return (
         f"<style>{_asset('glassnet.css')}</style>\n{page.body()}\n"
-        f"<script>{_asset('glassnet.js')}</script>\n"
+        f"<script>{page.step_script()}{_asset('glassnet.js')}</script>\n"
     )
 
 
@@ -131,6 +133,27 @@ class _Page:
         if self.training and self.training.sets:
             shown += [x for sets in self.training.sets for x in sets]
         self.diagram.fit(shown)
+        self.step_source = self.generated_step()
+
+    def generated_step(self) -> str | None:
+        """The JavaScript of this update (``glassnet.fast.javascript``); None in matrix form."""
+        if self.explanation.matrix_form:
+            return None
+        trace = self.explanation.trace
+        try:
+            source, _ = step_function(trace.network, trace.n_samples)
+        except (UnsupportedError, NotImplementedError):
+            return None
+        return source
+
+    def step_script(self) -> str:
+        """The generated step, registered under the view's id for ``glassnet.js``."""
+        if self.step_source is None:
+            return ""
+        return (
+            "(window.glassnetSteps = window.glassnetSteps || {})"
+            f"[{js_string(self.prefix)}] = {self.step_source};\n"
+        )
 
     def body(self) -> str:
         p = self.prefix
@@ -280,4 +303,15 @@ class _Page:
             "params": params,
             "scale": self.scales,
             "history": self.training.data() if self.training else None,
+            "given": self.given() if self.step_source is not None else None,
+        }
+
+    def given(self) -> dict[str, Any]:
+        """The generated step's arguments: parameters, inputs, targets and learning rate."""
+        trace = self.explanation.trace
+        return {
+            "p": parameters(trace.network),
+            "X": trace.inputs.tolist(),
+            "T": trace.targets.tolist(),
+            "eta": trace.learning_rate,
         }
