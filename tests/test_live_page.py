@@ -1,0 +1,166 @@
+"""The page's numbers come from the generated JavaScript step, and equal the engine's.
+
+``glassnet.fast.javascript`` writes one exact update as a JavaScript function from the
+formula trees; the page's script runs it and writes every value it computed into the
+element that shows it (``data-name``: the ``glassnet check`` name, ``data-value``: the
+full double). Here a real headless Chromium opens pages of random networks (every
+activation, loss, bias mode, batch reduction, batches of 1 to 4, up to 5 neurons a
+layer) and of the three built-in examples, reads every ``data-value``, and compares it
+with the Python engine's value for the same name (the ``values`` table of
+``glassnet explain --format json``).
+
+Equal means to 1e-12 relative, with an absolute floor of ``ABS_FLOOR`` for values that
+are the rounding noise of a sum that cancels (a hidden neuron's ``dE/dout`` of 1e-16
+whose exact value is 0): the engine sums with BLAS (``delta @ W``), in its own order and
+possibly with fused multiply-adds, the generated code from left to right, and
+``Math.exp``/``Math.tanh`` may differ from NumPy's in the last bit.
+
+Run alone with ``python -m pytest tests/test_live_page.py -m browser``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from glassnet.cli import main
+from glassnet.engine import backprop
+from glassnet.explanation import explain
+from glassnet.render.html import render_html
+from glassnet.render.json import explanation_to_dict
+from strategies import Case, cases
+from test_browser import Watched, launched, window
+
+pytestmark = pytest.mark.browser
+
+RTOL = 1e-12
+#: Rounding noise of sums that cancel: the largest seen over thousands of random networks
+#: (values of order 1 to 10) is below 1e-14.
+ABS_FLOOR = 1e-13
+#: Mazur's page must stay below this many bytes.
+MAZUR_LIMIT = 300_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launched() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def context(browser: Any) -> Iterator[Any]:
+    with window(browser, 1280, 900) as ctx:
+        yield ctx
+
+
+def equal(shown: float, reference: float | None) -> bool:
+    """The page's value and the engine's: both the same non-finite, or close."""
+    ref = math.nan if reference is None else float(reference)
+    if not (math.isfinite(shown) and math.isfinite(ref)):
+        return (math.isnan(shown) and math.isnan(ref)) or shown == ref
+    return abs(shown - ref) <= max(RTOL * max(abs(shown), abs(ref)), ABS_FLOOR)
+
+
+def page_values(context: Any, path: Path) -> tuple[dict[str, list[str]], Watched]:
+    """Every ``data-name`` of the page with the ``data-value`` texts its elements carry;
+    each element must have been written by the generated step (``data-gn-live``)."""
+    page = Watched(context, path)
+    rows = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-name]'))
+                 .map(e => [e.dataset.name, e.dataset.value, e.dataset.gnLive || ''])"""
+    )
+    values: dict[str, list[str]] = {}
+    for name, value, live in rows:
+        assert live == "1", f"{name}: data-value not written by the generated step"
+        values.setdefault(name, []).append(value)
+    return values, page
+
+
+def assert_page_equals_engine(context: Any, path: Path, reference: dict[str, Any]) -> None:
+    values, page = page_values(context, path)
+    try:
+        assert set(values) == set(reference)
+        wrong = {
+            name: (texts, reference[name])
+            for name, texts in values.items()
+            if not all(equal(float(text), reference[name]) for text in texts)
+        }
+        assert wrong == {}
+        page.assert_clean()
+    finally:
+        page.page.close()
+
+
+def script_and_csp(html: str) -> tuple[str, str]:
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert script is not None and csp is not None
+    return script.group(1), unescape(csp.group(1))
+
+
+def sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=cases(max_layers=3, max_width=5, max_samples=4))
+def test_random_networks_page_equals_engine(
+    context: Any, tmp_path_factory: pytest.TempPathFactory, case: Case
+) -> None:
+    network = case.network()
+    explanation = explain(backprop(network, case.inputs, case.targets, case.learning_rate))
+    assert not explanation.matrix_form
+    path = tmp_path_factory.mktemp("live") / "case.html"
+    path.write_text(render_html(explanation), encoding="utf-8")
+    reference = explanation_to_dict(explanation)["values"]
+    assert_page_equals_engine(context, path, reference)
+
+
+@pytest.mark.parametrize("name", ["mazur", "hill", "lamsal"])
+def test_examples_page_equals_explain_json(
+    context: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert main(["explain", name, "--format", "json"]) == 0
+    reference = json.loads(capsys.readouterr().out)["values"]
+    path = tmp_path / f"{name}.html"
+    assert main(["explain", name, "--format", "html", "-o", str(path)]) == 0
+    assert_page_equals_engine(context, path, reference)
+
+
+def test_mazur_page_small_strict_and_without_eval(context: Any, tmp_path: Path) -> None:
+    path = tmp_path / "mazur.html"
+    assert main(["explain", "mazur", "--format", "html", "-o", str(path)]) == 0
+    html = path.read_text(encoding="utf-8")
+    assert len(html.encode("utf-8")) < MAZUR_LIMIT
+    script, csp = script_and_csp(html)
+    # The generated step is in the one inline script, whose hash the CSP allows; nothing else.
+    assert "glassnetSteps" in script and "function (p, X, T, eta)" in script
+    assert f"script-src '{sha256(script)}';" in csp
+    assert csp.startswith("default-src 'none'; ")
+    assert re.search(r"style-src 'sha256-[^']+';", csp)
+    assert not re.search(r"\beval\b|new\s+Function|setTimeout\(\s*['\"]", script)
+    page = Watched(context, path)
+    try:
+        # The script ran under the CSP: the view is live and every value was recomputed.
+        assert page.page.get_attribute("#gn", "data-gn-ready") == "1"
+        stale = page.page.evaluate(
+            "() => document.querySelectorAll('[data-name]:not([data-gn-live])').length"
+        )
+        assert stale == 0
+        page.assert_clean()
+    finally:
+        page.page.close()
