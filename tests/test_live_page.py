@@ -24,7 +24,9 @@ import base64
 import hashlib
 import json
 import math
+import random
 import re
+import struct
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
@@ -38,6 +40,7 @@ from glassnet.engine import backprop
 from glassnet.explanation import explain
 from glassnet.render.html import render_html
 from glassnet.render.json import explanation_to_dict
+from glassnet.render.mathml import format_significant
 from strategies import Case, cases
 from test_browser import Watched, launched, window
 
@@ -63,6 +66,21 @@ def context(browser: Any) -> Iterator[Any]:
         yield ctx
 
 
+@pytest.fixture(scope="module")
+def static(browser: Any) -> Iterator[Any]:
+    """A context without JavaScript: the page as Python wrote it."""
+    ctx = browser.new_context(java_script_enabled=False)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+#: The text of each value in the list of every step (not the panels' copies), by name.
+TEXTS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.gn-all [data-name]'))
+                 .map(e => [e.dataset.name, e.textContent]))"""
+
+
 def equal(shown: float, reference: float | None) -> bool:
     """The page's value and the engine's: both the same non-finite, or close."""
     ref = math.nan if reference is None else float(reference)
@@ -86,9 +104,24 @@ def page_values(context: Any, path: Path) -> tuple[dict[str, list[str]], Watched
     return values, page
 
 
-def assert_page_equals_engine(context: Any, path: Path, reference: dict[str, Any]) -> None:
+def python_texts(static: Any, path: Path) -> dict[str, str]:
+    page = static.new_page()
+    try:
+        page.goto(path.resolve().as_uri())
+        return dict(page.evaluate(TEXTS))
+    finally:
+        page.close()
+
+
+def assert_page_equals_engine(
+    context: Any, static: Any, path: Path, reference: dict[str, Any]
+) -> None:
+    """Every value the script wrote equals the engine's, and reads as Python wrote it."""
     values, page = page_values(context, path)
     try:
+        # The text the script formatted from the generated step's double (glassnetFormat)
+        # is the text Python formatted from the engine's (format_significant).
+        assert page.page.evaluate(TEXTS) == python_texts(static, path)
         assert set(values) == set(reference)
         wrong = {
             name: (texts, reference[name])
@@ -119,7 +152,7 @@ def sha256(text: str) -> str:
 )
 @given(case=cases(max_layers=3, max_width=5, max_samples=4))
 def test_random_networks_page_equals_engine(
-    context: Any, tmp_path_factory: pytest.TempPathFactory, case: Case
+    context: Any, static: Any, tmp_path_factory: pytest.TempPathFactory, case: Case
 ) -> None:
     network = case.network()
     explanation = explain(backprop(network, case.inputs, case.targets, case.learning_rate))
@@ -127,18 +160,18 @@ def test_random_networks_page_equals_engine(
     path = tmp_path_factory.mktemp("live") / "case.html"
     path.write_text(render_html(explanation), encoding="utf-8")
     reference = explanation_to_dict(explanation)["values"]
-    assert_page_equals_engine(context, path, reference)
+    assert_page_equals_engine(context, static, path, reference)
 
 
 @pytest.mark.parametrize("name", ["mazur", "hill", "lamsal"])
 def test_examples_page_equals_explain_json(
-    context: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+    context: Any, static: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     assert main(["explain", name, "--format", "json"]) == 0
     reference = json.loads(capsys.readouterr().out)["values"]
     path = tmp_path / f"{name}.html"
     assert main(["explain", name, "--format", "html", "-o", str(path)]) == 0
-    assert_page_equals_engine(context, path, reference)
+    assert_page_equals_engine(context, static, path, reference)
 
 
 def test_mazur_page_small_strict_and_without_eval(context: Any, tmp_path: Path) -> None:
@@ -161,6 +194,41 @@ def test_mazur_page_small_strict_and_without_eval(context: Any, tmp_path: Path) 
             "() => document.querySelectorAll('[data-name]:not([data-gn-live])').length"
         )
         assert stale == 0
+        page.assert_clean()
+    finally:
+        page.page.close()
+
+
+def format_table() -> list[float]:
+    """Doubles whose text is easy to get wrong: exact ties (2**-14 = 6.103515625e-05 to 9
+    digits rounds to even), carries, both exponent forms and their edges, -0, subnormals."""
+    rng = random.Random(14)
+    table = [0.0, -0.0, 2.0**-14, 1.25, 0.125, 2.5, -0.5, 1e-5, 1e-4, 0.0001234, 99999999.95]
+    table += [9.9999999999, 123456789.0, 1234567890.0, 1e300, -1e-300, 5e-324, 0.1, 1 / 3]
+    for _ in range(3000):
+        table.append(rng.uniform(-100, 100))
+        table.append(struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0])
+        table.append(rng.randint(-(2**20), 2**20) / 2 ** rng.randint(0, 40))
+    return [v for v in table if math.isfinite(v)]
+
+
+@pytest.mark.parametrize("digits", [3, 6, 9, 15, 16, 17])
+def test_page_formats_numbers_as_python(context: Any, tmp_path: Path, digits: int) -> None:
+    path = tmp_path / "mazur.html"
+    assert main(["explain", "mazur", "--format", "html", "-o", str(path)]) == 0
+    table = format_table()
+    page = Watched(context, path)
+    try:
+        texts = page.page.evaluate(
+            "([values, digits]) => values.map(v => window.glassnetFormat(Number(v), digits))",
+            [[repr(v) for v in table], digits],
+        )
+        wrong = [
+            (v, text, format_significant(v, digits))
+            for v, text in zip(table, texts, strict=True)
+            if text != format_significant(v, digits)
+        ]
+        assert wrong == []
         page.assert_clean()
     finally:
         page.page.close()

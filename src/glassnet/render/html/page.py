@@ -304,6 +304,7 @@ class _Page:
             "scale": self.scales,
             "history": self.training.data() if self.training else None,
             "given": self.given() if self.step_source is not None else None,
+            "digits": self.digits,
         }
 
     def given(self) -> dict[str, Any]:

@@ -130,8 +130,9 @@ class Steps:
         parts += [f"<math><mo>=</mo>{r}</math>" for r in rendered]
         # The value carries its check name and the full double (shortest round-trip form),
         # which the page's script replaces with the value its generated step computes.
+        noise = " data-noise" if step.noise else ""
         shown = (
-            f'<span class="gn-part gn-value" data-name="{key}" '
+            f'<span class="gn-part gn-value" data-name="{key}"{noise} '
             f'data-value="{esc(repr(float(np.asarray(step.value))))}">'
             f"<math><mo>=</mo>{value_ml}</math></span>"
         )
