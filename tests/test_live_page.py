@@ -37,12 +37,14 @@ from hypothesis import HealthCheck, given, settings
 
 from glassnet.cli import main
 from glassnet.engine import backprop
-from glassnet.explanation import explain
+from glassnet.example import parse_example
+from glassnet.explanation import explain, explain_example
 from glassnet.render.html import render_html
 from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import format_significant
 from strategies import Case, cases
 from test_browser import Watched, launched, window
+from test_rounding_noise import NOISY
 
 pytestmark = pytest.mark.browser
 
@@ -229,6 +231,31 @@ def test_page_formats_numbers_as_python(context: Any, tmp_path: Path, digits: in
             if text != format_significant(v, digits)
         ]
         assert wrong == []
+        page.assert_clean()
+    finally:
+        page.page.close()
+
+
+def test_rounding_noise_shows_0_and_keeps_its_double(
+    context: Any, static: Any, tmp_path: Path
+) -> None:
+    """net_h1[1] of this example is 1.4e-17, the noise of 0.2·1 + (−0.3·0.5) + 0.1·(−1.5) + 0.1:
+    the page shows 0, as every format does, whatever the generated step's double is."""
+    example = parse_example(NOISY)
+    explanation = explain_example(example)
+    assert explanation.step("net_h1[1]").noise
+    path = tmp_path / "noisy.html"
+    path.write_text(render_html(explanation), encoding="utf-8")
+    assert_page_equals_engine(context, static, path, explanation_to_dict(explanation)["values"])
+    page = Watched(context, path)
+    try:
+        text, value = page.page.evaluate(
+            """() => { const e = document.querySelector('.gn-all [data-name="net_h1[1]"]');
+                       return [e.textContent, e.dataset.value]; }"""
+        )
+        assert text == "=0"
+        # The engine's BLAS sum gives 1.4e-17, the generated left-to-right sum 0 here.
+        assert equal(float(value), explanation.step("net_h1[1]").value)
         page.assert_clean()
     finally:
         page.page.close()
