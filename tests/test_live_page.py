@@ -37,13 +37,17 @@ from hypothesis import HealthCheck, given, settings
 
 from glassnet.cli import main
 from glassnet.engine import backprop
+from glassnet.errors import TrainingDivergedError
 from glassnet.example import parse_example
+from glassnet.examples import load_example
 from glassnet.explanation import explain, explain_example
+from glassnet.fast.compiled import parameters
+from glassnet.fast.full_batch import train
 from glassnet.render.html import render_html
 from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import format_significant
 from strategies import Case, cases
-from test_browser import Watched, launched, window
+from test_browser import EXAMPLES, Watched, launched, window
 from test_rounding_noise import NOISY
 
 pytestmark = pytest.mark.browser
@@ -259,3 +263,60 @@ def test_rounding_noise_shows_0_and_keeps_its_double(
         page.assert_clean()
     finally:
         page.page.close()
+
+
+def train_in_page(context: Any, path: Path, steps: int) -> dict[str, Any]:
+    """``window.glassnetTrain`` of the page's view run on the page's own given values."""
+    page = Watched(context, path)
+    try:
+        result = page.page.evaluate(
+            """(steps) => {
+                const root = document.querySelector('.glassnet');
+                const g = JSON.parse(root.querySelector('script.gn-data').textContent).given;
+                const r = window.glassnetTrain[root.id](g.p, g.X, g.T, g.eta, steps);
+                return {done: r.done, p: r.p, losses: r.losses, bad: String(r.bad)};
+            }""",
+            steps,
+        )
+        page.assert_clean()
+        return dict(result)
+    finally:
+        page.page.close()
+
+
+@pytest.mark.parametrize("steps", [1000, 10_000])
+def test_mazur_trains_in_the_page_as_glassnet_train(
+    context: Any, tmp_path: Path, steps: int
+) -> None:
+    path = tmp_path / "mazur.html"
+    assert main(["explain", "mazur", "--format", "html", "-o", str(path)]) == 0
+    result = train_in_page(context, path, steps)
+    example = load_example("mazur")
+    trained = train(example.network, example.inputs, example.targets, example.learning_rate, steps)
+    assert result["done"] == steps and result["bad"] == "0"
+    assert len(result["losses"]) == steps
+    assert all(equal(a, b) for a, b in zip(result["losses"], trained.losses, strict=True))
+    assert all(equal(a, b) for a, b in zip(result["p"], parameters(trained.network), strict=True))
+    if steps == 10_000:  # what `glassnet train mazur --steps 10000` prints
+        assert f"{result['losses'][-1]:.7g}" == "3.510188e-05"
+
+
+def test_training_in_the_page_stops_at_a_non_finite_loss(context: Any, tmp_path: Path) -> None:
+    """η = 1e6 on a linear network: the loss overflows; the page's loop stops where the
+    Python loop raises, with the parameters before that update."""
+    text = (EXAMPLES / "mazur.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^learning_rate = .*$", "learning_rate = 1e6", text)
+    text = text.replace('"sigmoid"', '"identity"')
+    source = tmp_path / "wild.toml"
+    source.write_text(text, encoding="utf-8")
+    path = tmp_path / "wild.html"
+    assert main(["explain", str(source), "--format", "html", "-o", str(path)]) == 0
+    example = load_example(str(source))
+    with pytest.raises(TrainingDivergedError) as diverged:
+        train(example.network, example.inputs, example.targets, example.learning_rate, 100)
+    result = train_in_page(context, path, 100)
+    assert result["done"] == diverged.value.step - 1  # Python counts the failed update from 1
+    assert not math.isfinite(float(result["bad"]))
+    assert all(
+        equal(a, b) for a, b in zip(result["p"], parameters(diverged.value.network), strict=True)
+    )

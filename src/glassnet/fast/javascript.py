@@ -71,7 +71,7 @@ from glassnet.formula import (
 )
 from glassnet.network import Network
 
-__all__ = ["UnsupportedError", "js_string", "render_js", "step_function"]
+__all__ = ["UnsupportedError", "js_string", "render_js", "step_function", "train_function"]
 
 
 def js_string(text: str) -> str:
@@ -141,6 +141,24 @@ def step_function(network: Network, n_samples: int) -> tuple[str, list[str]]:
     return generator.function(), list(generator.names)
 
 
+def train_function(network: Network, n_samples: int) -> str:
+    """``function (p, X, T, eta, steps)``: ``steps`` full-batch updates, as JavaScript.
+
+    The lines of ``codegen.Generator``'s training loop, which ``glassnet train`` runs as
+    Python or C (``fast.compiled``, ``fast.native``), rendered with ``render_js``. It
+    returns ``{done, p, losses, bad}``: the updates applied, the parameters after them
+    (``compiled.parameters`` order), the loss after each, and the non-finite loss that
+    stopped training (that update is not applied), else 0. For the networks
+    ``fast.compiled.supports`` (elementwise activations, no paired loss);
+    ``UnsupportedError`` for the others.
+    """
+    if network.loss.requires_activation is not None or not all(
+        layer.activation.elementwise for layer in network.layers
+    ):
+        raise UnsupportedError("the training loop covers elementwise activations, unpaired losses")
+    return _JSGenerator(network, n_samples).loop()
+
+
 def _subst(expr: Expr, table: dict[Expr, Expr]) -> Expr:
     """``expr`` with every subtree found in ``table`` replaced."""
     if expr in table:
@@ -202,6 +220,38 @@ class _JSGenerator(Generator):
 
     def neuron(self, li: int, j: int) -> str:
         return self.network.names.node(li, j)
+
+    # -- the training loop --------------------------------------------------
+
+    def loop(self) -> str:
+        """``codegen.Generator``'s loop (as ``native._CGenerator.function`` writes it in C)."""
+        prologue = self.forward("", rounded=False, updated=False)
+        backward = self.backward("")
+        after = self.forward("", rounded=False, updated=True)
+        local = sorted({line.split(" = ")[0] for line in prologue + backward + after})
+        unpack = [f"  var {name} = p[{k}];" for k, name in enumerate(self.params)]
+        for s in self.samples:
+            unpack += [f"  var x{s}_{i} = X[{s}][{i}];" for i in range(self.n_in)]
+            unpack += [f"  var t{s}_{k} = T[{s}][{k}];" for k in range(self.n_out)]
+        return "\n".join(
+            [
+                "function (p, X, T, eta, steps) {",
+                *unpack,
+                "  var " + ", ".join(local) + ";",
+                "  var losses = [], bad = 0, step;",
+                *(f"  {line};" for line in prologue),
+                "  for (step = 0; step < steps; step += 1) {",
+                *(f"    {line};" for line in backward + after),
+                # a diverged update is dropped: the old names still hold the parameters
+                "    if (!(loss - loss === 0)) { bad = loss; break; }",
+                *(f"    {p} = {self.new(p)};" for p in self.trained),
+                "    losses.push(loss);",
+                "  }",
+                f"  return {{done: step, p: [{', '.join(self.params)}],"
+                " losses: losses, bad: bad};",
+                "}",
+            ]
+        )
 
     # -- the step -----------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from glassnet.explanation import Explanation
 from glassnet.fast.compiled import parameters
-from glassnet.fast.javascript import UnsupportedError, js_string, step_function
+from glassnet.fast.javascript import UnsupportedError, js_string, step_function, train_function
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -146,14 +146,29 @@ class _Page:
             return None
         return source
 
+    def generated_train(self) -> str | None:
+        """The JavaScript training loop (``glassnet.fast.javascript``), where there is one."""
+        if self.step_source is None:
+            return None
+        trace = self.explanation.trace
+        try:
+            return train_function(trace.network, trace.n_samples)
+        except (UnsupportedError, NotImplementedError):
+            return None
+
     def step_script(self) -> str:
-        """The generated step, registered under the view's id for ``glassnet.js``."""
+        """The generated step and training loop, registered under the view's id for
+        ``glassnet.js`` (``window.glassnetSteps``, ``window.glassnetTrain``)."""
         if self.step_source is None:
             return ""
-        return (
-            "(window.glassnetSteps = window.glassnetSteps || {})"
-            f"[{js_string(self.prefix)}] = {self.step_source};\n"
+        view = js_string(self.prefix)
+        script = (
+            f"(window.glassnetSteps = window.glassnetSteps || {{}})[{view}] = {self.step_source};\n"
         )
+        train = self.generated_train()
+        if train is not None:
+            script += f"(window.glassnetTrain = window.glassnetTrain || {{}})[{view}] = {train};\n"
+        return script
 
     def body(self) -> str:
         p = self.prefix
