@@ -17,7 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from glassnet.explanation import Explanation
-from glassnet.fast.compiled import parameters
+from glassnet.fast.compiled import parameters, supports
 from glassnet.fast.javascript import UnsupportedError, js_string, step_function, train_function
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
@@ -148,9 +148,9 @@ class _Page:
 
     def generated_train(self) -> str | None:
         """The JavaScript training loop (``glassnet.fast.javascript``), where there is one."""
-        if self.step_source is None:
-            return None
         trace = self.explanation.trace
+        if self.step_source is None or not supports(trace.network, trace.n_samples):
+            return None  # (where glassnet train runs it: small enough that the page stays small)
         try:
             return train_function(trace.network, trace.n_samples)
         except (UnsupportedError, NotImplementedError):
