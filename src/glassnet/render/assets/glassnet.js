@@ -1,7 +1,9 @@
 /* glassnet: the step controls, the derivation panel and the training slider.
  * The page is complete without this script; it only adds the interaction. It reads the
- * JSON that glassnet.render.html wrote, never computes a number shown, and writes text
- * with textContent only (every label may be user text). */
+ * JSON that glassnet.render.html wrote and writes text with textContent only (every label
+ * may be user text). The numbers it computes come from the step function generated from
+ * the formula trees (glassnet/fast/javascript.py), registered before this script as
+ * window.glassnetSteps[view id]; this script has no arithmetic of its own. */
 (function () {
   "use strict";
 
@@ -115,10 +117,102 @@
     return clone;
   }
 
+  // The first n significant digits of a finite v >= 0, and its decimal exponent, rounded
+  // as Python rounds: the exact binary value to nearest, an exact tie to even
+  // (toExponential breaks a tie away from zero, so a tie is looked for in 101 digits).
+  function decimalDigits(v, n) {
+    var near = v.toExponential(n - 1).split("e");
+    var exact = v.toExponential(100).split("e");
+    var all = exact[0].replace(".", "");
+    var tie = all.charAt(n) === "5" && /^0*$/.test(all.slice(n + 1));
+    if (tie && Number(all.charAt(n - 1)) % 2 === 0) {
+      return [all.slice(0, n), Number(exact[1])];
+    }
+    return [near[0].replace(".", ""), Number(near[1])];
+  }
+
+  function trimZeros(text) {
+    return text.indexOf(".") < 0 ? text : text.replace(/0+$/, "").replace(/\.$/, "");
+  }
+
+  // Python's "%.{n}g" of a finite double: exponent form below 1e-4 and from 10**n on.
+  function formatG(v, n) {
+    var negative = v < 0 || (v === 0 && 1 / v < 0);
+    var found = decimalDigits(Math.abs(v), n), digits = found[0], exp = found[1];
+    var text;
+    if (exp < -4 || exp >= n) {
+      var size = Math.abs(exp);
+      text = trimZeros(digits.charAt(0) + "." + digits.slice(1)) + "e" + (exp < 0 ? "-" : "+") +
+        (size < 10 ? "0" : "") + size;
+    } else if (exp >= 0) {
+      text = trimZeros(digits.slice(0, exp + 1) + "." + digits.slice(exp + 1));
+    } else {
+      text = trimZeros("0." + new Array(-exp).join("0") + digits);
+    }
+    return (negative ? "-" : "") + text;
+  }
+
+  // format_significant of glassnet/render/mathml.py (with text.significant_digits): digits
+  // significant digits, past 15 only as many as tell the double apart; -0 is 0.
+  function significant(v, digits) {
+    if (isNaN(v)) { return "NaN"; }
+    if (!isFinite(v)) { return v > 0 ? "∞" : "-∞"; }
+    var n = digits;
+    if (digits > 15) {
+      n = Math.min(digits, 17);
+      for (var k = 15; k < 17; k += 1) {
+        if (k >= digits || Number(formatG(v, k)) === v) { n = k; break; }
+      }
+    }
+    var text = formatG(v, n);
+    return text === "-0" ? "0" : text;
+  }
+  window.glassnetFormat = significant;
+
+  var MATHML = "http://www.w3.org/1998/Math/MathML";
+
+  // MathMLFormatter.number: <mn>, or − and <mn> in an <mrow> for a negative number.
+  function mathNumber(text) {
+    var mn = document.createElementNS(MATHML, "mn");
+    if (text.charAt(0) !== "-") { mn.textContent = text; return mn; }
+    var row = document.createElementNS(MATHML, "mrow");
+    var mo = document.createElementNS(MATHML, "mo");
+    mo.textContent = "−";
+    mn.textContent = text.slice(1);
+    row.appendChild(mo);
+    row.appendChild(mn);
+    return row;
+  }
+
+  // Every value that carries a check name (data-name) gets the full double the generated
+  // step computed for it (data-value) and its text to the page's digits (rounding noise,
+  // data-noise, shows as 0, as in the explanation); data-gn-live marks it as written here.
+  function recompute(root, data) {
+    var steps = window.glassnetSteps || {};
+    var step = steps[root.id];
+    if (typeof step !== "function" || !data.given) { return; }
+    var g = data.given;
+    var values = step(g.p, g.X, g.T, g.eta);
+    all(root, "[data-name]").forEach(function (el) {
+      var name = el.getAttribute("data-name");
+      if (!Object.prototype.hasOwnProperty.call(values, name)) { return; }
+      var value = values[name];
+      el.setAttribute("data-value", String(value));
+      var math = el.querySelector("math");
+      if (math && math.firstElementChild) {
+        var shown = el.hasAttribute("data-noise") ? 0 : value;
+        var equals = math.firstElementChild;
+        math.replaceChildren(equals, mathNumber(significant(shown, data.digits)));
+      }
+      el.setAttribute("data-gn-live", "1");
+    });
+  }
+
   function init(root) {
     var holder = root.querySelector("script.gn-data");
     if (!holder) { return; }
     var data = JSON.parse(holder.textContent);
+    recompute(root, data);
     root.setAttribute("data-gn-ready", "1");
     root.classList.add("gn-has-js");
     all(root, ".gn-js").forEach(function (el) { el.hidden = false; });

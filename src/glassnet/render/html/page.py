@@ -17,6 +17,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from glassnet.explanation import Explanation
+from glassnet.fast.compiled import parameters, supports
+from glassnet.fast.javascript import UnsupportedError, js_string, step_function, train_function
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -44,7 +46,7 @@ def render_html(
 ) -> str:
     """The explanation as a complete, self-contained HTML document."""
     page = _Page(explanation, digits=digits, history=history, prefix="gn", keys="page")
-    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, _asset("glassnet.js")
+    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, page.step_script() + _asset("glassnet.js")
     title = explanation.title or "One backpropagation update"
     csp = (
         "default-src 'none'; "
@@ -76,7 +78,7 @@ def render_fragment(
     page = _Page(explanation, digits=digits, history=history, prefix=prefix, keys="local")
     return (
         f"<style>{_asset('glassnet.css')}</style>\n{page.body()}\n"
-        f"<script>{_asset('glassnet.js')}</script>\n"
+        f"<script>{page.step_script()}{_asset('glassnet.js')}</script>\n"
     )
 
 
@@ -131,6 +133,42 @@ class _Page:
         if self.training and self.training.sets:
             shown += [x for sets in self.training.sets for x in sets]
         self.diagram.fit(shown)
+        self.step_source = self.generated_step()
+
+    def generated_step(self) -> str | None:
+        """The JavaScript of this update (``glassnet.fast.javascript``); None in matrix form."""
+        if self.explanation.matrix_form:
+            return None
+        trace = self.explanation.trace
+        try:
+            source, _ = step_function(trace.network, trace.n_samples)
+        except (UnsupportedError, NotImplementedError):
+            return None
+        return source
+
+    def generated_train(self) -> str | None:
+        """The JavaScript training loop (``glassnet.fast.javascript``), where there is one."""
+        trace = self.explanation.trace
+        if self.step_source is None or not supports(trace.network, trace.n_samples):
+            return None  # (where glassnet train runs it: small enough that the page stays small)
+        try:
+            return train_function(trace.network, trace.n_samples)
+        except (UnsupportedError, NotImplementedError):
+            return None
+
+    def step_script(self) -> str:
+        """The generated step and training loop, registered under the view's id for
+        ``glassnet.js`` (``window.glassnetSteps``, ``window.glassnetTrain``)."""
+        if self.step_source is None:
+            return ""
+        view = js_string(self.prefix)
+        script = (
+            f"(window.glassnetSteps = window.glassnetSteps || {{}})[{view}] = {self.step_source};\n"
+        )
+        train = self.generated_train()
+        if train is not None:
+            script += f"(window.glassnetTrain = window.glassnetTrain || {{}})[{view}] = {train};\n"
+        return script
 
     def body(self) -> str:
         p = self.prefix
@@ -280,4 +318,16 @@ class _Page:
             "params": params,
             "scale": self.scales,
             "history": self.training.data() if self.training else None,
+            "given": self.given() if self.step_source is not None else None,
+            "digits": self.digits,
+        }
+
+    def given(self) -> dict[str, Any]:
+        """The generated step's arguments: parameters, inputs, targets and learning rate."""
+        trace = self.explanation.trace
+        return {
+            "p": parameters(trace.network),
+            "X": trace.inputs.tolist(),
+            "T": trace.targets.tolist(),
+            "eta": trace.learning_rate,
         }

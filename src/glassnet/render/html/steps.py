@@ -127,10 +127,18 @@ class Steps:
         value_ml = self.math.number(float(np.asarray(step.shown)))
         if rendered and rendered[-1] == value_ml:
             rendered.pop()
-        parts += [f"<math><mo>=</mo>{r}</math>" for r in [*rendered, value_ml]]
+        parts += [f"<math><mo>=</mo>{r}</math>" for r in rendered]
+        # The value carries its check name and the full double (shortest round-trip form),
+        # which the page's script replaces with the value its generated step computes.
+        noise = " data-noise" if step.noise else ""
+        shown = (
+            f'<span class="gn-part gn-value" data-name="{key}"{noise} '
+            f'data-value="{esc(repr(float(np.asarray(step.value))))}">'
+            f"<math><mo>=</mo>{value_ml}</math></span>"
+        )
         return (
             f'<li class="gn-step" id="{sid}" data-key="{key}"><div class="gn-eq">{_spans(parts)}'
-            f"{note}</div></li>"
+            f"{shown}{note}</div></li>"
         )
 
     def table(self, value: np.ndarray) -> str:
