@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from glassnet.engine import EXACT, Variant
@@ -82,19 +83,66 @@ def rint(value: float) -> float:
 
 
 
-def render(expr: Expr, *, c: bool = False) -> str:
-    """``expr`` as a Python expression on floats (symbols are variable names); as C with ``c``."""
+@dataclass(frozen=True)
+class Dialect:
+    """How one target language writes what the formula trees need; ``render`` does the rest.
+
+    ``number`` writes a float literal, ``cond(test, then, otherwise)`` the formula
+    trees' ``then if test > 0 else otherwise``, ``call(name, argument, render)`` a
+    one-argument function (``exp``, ``tanh``, ``log``), ``larger(a, b)`` ``max(a, b)``
+    with NaN in ``b`` propagating as ``np.maximum`` does.
+    """
+
+    name: str
+    number: Callable[[float], str]
+    cond: Callable[[str, str, str], str]
+    call: Callable[[str, Expr, Callable[[Expr], str]], str]
+    larger: Callable[[str, str], str]
+
+
+def _python_number(value: float) -> str:
+    return repr(value)  # inf and nan are names bound in the generated module
+
+
+def _python_call(name: str, arg: Expr, r: Callable[[Expr], str]) -> str:
+    if name == "exp":
+        # inf past the float range, as NumPy (and C's exp); NaN stays NaN.
+        return f"(inf if {r(arg)} > {EXP_LIMIT!r} else exp({r(arg)}))"
+    return f"{name}({r(arg)})"
+
+
+def _c_number(value: float) -> str:
+    if not math.isfinite(value):
+        raise UnsupportedError(f"no C form for {value}")
+    return repr(value)
+
+
+PYTHON = Dialect(
+    "Python",
+    _python_number,
+    lambda test, then, otherwise: f"({then} if {test} > 0.0 else {otherwise})",
+    _python_call,
+    lambda a, b: f"({a} if {a} >= {b} else {b})",
+)
+C = Dialect(
+    "C",
+    _c_number,
+    lambda test, then, otherwise: f"({test} > 0.0 ? {then} : {otherwise})",
+    lambda name, arg, r: f"{name}({r(arg)})",  # C's exp is inf past the float range
+    lambda a, b: f"({a} >= {b} ? {a} : {b})",
+)
+
+
+def render(expr: Expr, dialect: Dialect = PYTHON) -> str:
+    """``expr`` as an expression on doubles in ``dialect`` (symbols are variable names)."""
 
     def r(e: Expr) -> str:
-        return render(e, c=c)
+        return render(e, dialect)
 
     if isinstance(expr, Sym):
         return expr.base
     if isinstance(expr, Num):
-        value = float(expr.value)
-        if c and not math.isfinite(value):
-            raise UnsupportedError(f"no C form for {value}")
-        return repr(value)
+        return dialect.number(float(expr.value))
     if isinstance(expr, Group):
         return r(expr.body)
     if isinstance(expr, Add):
@@ -108,26 +156,16 @@ def render(expr: Expr, *, c: bool = False) -> str:
     if isinstance(expr, Neg):
         return f"(-{r(expr.arg)})"
     if isinstance(expr, Pow) and 1 <= expr.exponent <= 4:
-        base = r(expr.base)
-        return "(" + " * ".join([base] * expr.exponent) + ")"
+        # repeated products, as NumPy squares
+        return "(" + " * ".join([r(expr.base)] * expr.exponent) + ")"
     if isinstance(expr, Cond):
-        then, test, otherwise = r(expr.then), r(expr.test), r(expr.otherwise)
-        return (
-            f"({test} > 0.0 ? {then} : {otherwise})"
-            if c
-            else f"({then} if {test} > 0.0 else {otherwise})"
-        )
+        return dialect.cond(r(expr.test), r(expr.then), r(expr.otherwise))
     if isinstance(expr, Call) and len(expr.args) == 1 and expr.name in ("exp", "tanh", "log"):
-        arg = r(expr.args[0])
-        if expr.name == "exp" and not c:
-            # inf past the float range, as NumPy (and C's exp); NaN stays NaN.
-            return f"(inf if {arg} > {EXP_LIMIT!r} else exp({arg}))"
-        return f"{expr.name}({arg})"
+        return dialect.call(expr.name, expr.args[0], r)
     if isinstance(expr, Call) and expr.name == "max" and len(expr.args) == 2:
         a, b = (r(arg) for arg in expr.args)
-        # NaN in b propagates, as np.maximum
-        return f"({a} >= {b} ? {a} : {b})" if c else f"({a} if {a} >= {b} else {b})"
-    raise UnsupportedError(f"no {'C' if c else 'Python'} form for {expr!r}")
+        return dialect.larger(a, b)
+    raise UnsupportedError(f"no {dialect.name} form for {expr!r}")
 
 
 def generate(network: Network, n_samples: int, variant: Variant | None = None) -> str:
@@ -193,7 +231,7 @@ class Generator:
         return layer.bias is not None and layer.train_bias != self.variant.flip_bias_training
 
     def render(self, expr: Expr) -> str:
-        return render(expr, c=self.c)
+        return render(expr, C if self.c else PYTHON)
 
     def r(self, code: str) -> str:
         """``code`` rounded, when the variant rounds every computed value (mistake 7)."""

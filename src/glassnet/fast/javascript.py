@@ -51,9 +51,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 from glassnet.activations import Softplus
-from glassnet.fast.codegen import Generator, UnsupportedError
+from glassnet.fast.codegen import Dialect, Generator, UnsupportedError, render
 from glassnet.formula import (
     ONE,
     Add,
@@ -80,53 +81,40 @@ def js_string(text: str) -> str:
     return literal.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _js_number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "(-Infinity)"
+    # parenthesised when negative: ``--x`` would be JavaScript's decrement
+    return f"({value!r})" if math.copysign(1.0, value) < 0 else repr(value)
+
+
+def _js_call(name: str, arg: Expr, r: Callable[[Expr], str]) -> str:
+    body = arg.body if isinstance(arg, Group) else arg
+    if name == "log" and isinstance(body, Add) and len(body.terms) == 2 and body.terms[0] == ONE:
+        # log(1 + u): NumPy's logaddexp (softplus) uses log1p
+        return f"Math.log1p({r(body.terms[1])})"
+    # Math.exp is Infinity past the float range, as NumPy's exp (no guard needed)
+    return f"Math.{name}({r(arg)})"
+
+
+JAVASCRIPT = Dialect(
+    "JavaScript",
+    _js_number,
+    lambda test, then, otherwise: f"({test} > 0.0 ? {then} : {otherwise})",
+    _js_call,
+    lambda a, b: f"({a} >= {b} ? {a} : {b})",
+)
+
+
 def render_js(expr: Expr) -> str:
     """``expr`` as a JavaScript expression on doubles (symbols are variable names).
 
     >>> render_js(Call("log", (Add((ONE, Call("exp", (Neg(Sym("n")),)))),)))
     'Math.log1p(Math.exp((-n)))'
     """
-    r = render_js
-    if isinstance(expr, Sym):
-        return expr.base
-    if isinstance(expr, Num):
-        value = float(expr.value)
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "(-Infinity)"
-        # parenthesised when negative: ``--x`` would be JavaScript's decrement
-        return f"({value!r})" if math.copysign(1.0, value) < 0 else repr(value)
-    if isinstance(expr, Group):
-        return r(expr.body)
-    if isinstance(expr, Add):
-        return "(" + " + ".join(r(t) for t in expr.terms) + ")"
-    if isinstance(expr, Mul):
-        return "(" + " * ".join(r(f) for f in expr.factors) + ")"
-    if isinstance(expr, Sub):
-        return f"({r(expr.left)} - {r(expr.right)})"
-    if isinstance(expr, Div):
-        return f"({r(expr.top)} / {r(expr.bottom)})"
-    if isinstance(expr, Neg):
-        return f"(-{r(expr.arg)})"
-    if isinstance(expr, Pow) and 1 <= expr.exponent <= 4:
-        # repeated products, as NumPy squares (and as codegen renders it)
-        return "(" + " * ".join([r(expr.base)] * expr.exponent) + ")"
-    if isinstance(expr, Cond):
-        return f"({r(expr.test)} > 0.0 ? {r(expr.then)} : {r(expr.otherwise)})"
-    if isinstance(expr, Call) and len(expr.args) == 1 and expr.name in ("exp", "tanh", "log"):
-        (arg,) = expr.args
-        body = arg.body if isinstance(arg, Group) else arg
-        one_plus = isinstance(body, Add) and len(body.terms) == 2 and body.terms[0] == ONE
-        if expr.name == "log" and isinstance(body, Add) and one_plus:
-            # log(1 + u): NumPy's logaddexp (softplus) uses log1p
-            return f"Math.log1p({r(body.terms[1])})"
-        # Math.exp is Infinity past the float range, as NumPy's exp (no guard needed)
-        return f"Math.{expr.name}({r(arg)})"
-    if isinstance(expr, Call) and expr.name == "max" and len(expr.args) == 2:
-        a, b = (r(arg) for arg in expr.args)
-        return f"({a} >= {b} ? {a} : {b})"  # NaN in b propagates, as np.maximum
-    raise UnsupportedError(f"no JavaScript form for {expr!r}")
+    return render(expr, JAVASCRIPT)
 
 
 def step_function(network: Network, n_samples: int) -> tuple[str, list[str]]:

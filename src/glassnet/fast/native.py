@@ -6,7 +6,7 @@ updates of a 2-2-2 network. As Python floats that is about a second per
 mistake; the same lines compiled as C take a few milliseconds.
 
 The C is not a second copy of the mathematics: it is ``codegen.Generator``'s
-lines, from the same formula trees, rendered with ``codegen.render(c=True)``
+lines, from the same formula trees, rendered in ``codegen.C`` (``codegen.render``)
 (``a ? b : c`` for a condition, plain ``exp``, which gives ``inf`` past the
 float range as NumPy does) and rounded with ``rint(x * f) / f``, NumPy's own
 ``np.round``. The compiler gets ``-ffp-contract=off`` and no fast-math, so
