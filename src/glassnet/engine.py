@@ -261,7 +261,7 @@ def backprop(
         loss_terms=loss_terms,
         sample_losses=sample_losses,
         loss=float(reduce_samples(sample_losses, reduction)),
-        outputs_after=after_passes[-1].out,
+        outs_after=[p.out for p in after_passes],
         sample_losses_after=sample_losses_after,
         loss_after=float(reduce_samples(sample_losses_after, network.batch_reduction)),
         detailed=detailed,

@@ -101,7 +101,9 @@ class Trace:
     loss_terms: Array
     sample_losses: Array
     loss: float
-    outputs_after: Array
+    #: Every layer's ``out`` in the forward pass with the updated parameters (first layer
+    #: first); the last is ``outputs_after``.
+    outs_after: list[Array]
     sample_losses_after: Array
     loss_after: float
     detailed: bool
@@ -116,6 +118,11 @@ class Trace:
     @property
     def outputs(self) -> Array:
         return self.layers[-1].out
+
+    @property
+    def outputs_after(self) -> Array:
+        """The output layer's ``out`` after the update, on the same inputs."""
+        return self.outs_after[-1]
 
     def _repr_html_(self) -> str:
         """Jupyter shows a trace as the page of its update (``glassnet.render.notebook``)."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet.engine import forward
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, DiagramSet, parameter_sets
 from glassnet.render.html.drawing import draw
 from glassnet.render.html.escape import esc
@@ -68,17 +67,12 @@ class Training:
             self.sets = [self.point_sets(u) for u in self.points]
 
     def after(self, updates: int) -> tuple[Network, list[np.ndarray], float]:
-        """The network, every layer's outputs and the loss after ``updates`` updates.
-
-        The final state's hidden outputs were never needed by a trace; the engine's
-        forward pass gives them (its last layer is the trace's ``outputs_after``).
-        """
+        """The network, every layer's outputs and the loss after ``updates`` updates."""
         if updates < len(self.history):
             trace = self.history[updates]
             return trace.network, [lt.out for lt in trace.layers], trace.loss
         trace = self.history[-1]
-        outs = [p.out for p in forward(trace.network_after, trace.inputs)[:-1]]
-        return trace.network_after, [*outs, trace.outputs_after], trace.loss_after
+        return trace.network_after, trace.outs_after, trace.loss_after
 
     def caption(self, updates: int) -> str:
         _, outs, loss = self.after(updates)
