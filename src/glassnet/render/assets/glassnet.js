@@ -1,9 +1,27 @@
-/* glassnet: the step controls, the derivation panel and the training slider.
+/* glassnet: the step controls, the derivation panel and the training slider, and the view
+ * that the live parts (edit.js, answer.js, train.js) build on.
  * The page is complete without this script; it only adds the interaction. It reads the
  * JSON that glassnet.render.html wrote and writes text with textContent only (every label
  * may be user text). The numbers it computes come from the step function generated from
  * the formula trees (glassnet/fast/javascript.py), registered before this script as
- * window.glassnetSteps[view id]; this script has no arithmetic of its own. */
+ * window.glassnetSteps[view id]; this script has no arithmetic of its own.
+ *
+ * The view (one per explanation on the page), given to every plugin that registered
+ * itself before this script with (window.glassnetPlugins = window.glassnetPlugins || [])
+ * .push(function (view) {...}):
+ *   view.root, view.data    the view's element and the JSON Python wrote for it
+ *   view.live               whether there is a generated step (neuron by neuron form)
+ *   view.file               the file's numbers: {p, X, T, eta, ...} (data.given; never changed)
+ *   view.state              the numbers shown now (a copy of view.file until edited)
+ *   view.values             the generated step's values by check name, for view.state
+ *   view.step(state)        the generated step's values for any state, without showing them
+ *   view.set(state)         show that state: every value, the diagram, the panels; then the
+ *                           listeners are called (view.on) and "glassnet:update" is fired
+ *   view.on(fn)             fn(view) after every view.set
+ *   view.format(v)          v to the page's significant digits, as the steps show it
+ *   view.notice(text)       a one-line notice at the top of the view ("" hides it)
+ *   view.go(i)              show stop i of the step controls
+ *   view.copyState(state)   a deep copy of a state */
 (function () {
   "use strict";
 
@@ -184,15 +202,12 @@
     return row;
   }
 
+  function copyState(state) { return JSON.parse(JSON.stringify(state)); }
+
   // Every value that carries a check name (data-name) gets the full double the generated
   // step computed for it (data-value) and its text to the page's digits (rounding noise,
   // data-noise, shows as 0, as in the explanation); data-gn-live marks it as written here.
-  function recompute(root, data) {
-    var steps = window.glassnetSteps || {};
-    var step = steps[root.id];
-    if (typeof step !== "function" || !data.given) { return; }
-    var g = data.given;
-    var values = step(g.p, g.X, g.T, g.eta);
+  function writeValues(root, values, digits) {
     all(root, "[data-name]").forEach(function (el) {
       var name = el.getAttribute("data-name");
       if (!Object.prototype.hasOwnProperty.call(values, name)) { return; }
@@ -202,17 +217,60 @@
       if (math && math.firstElementChild) {
         var shown = el.hasAttribute("data-noise") ? 0 : value;
         var equals = math.firstElementChild;
-        math.replaceChildren(equals, mathNumber(significant(shown, data.digits)));
+        math.replaceChildren(equals, mathNumber(significant(shown, digits)));
       }
       el.setAttribute("data-gn-live", "1");
     });
+  }
+
+  function makeView(root, data) {
+    var steps = window.glassnetSteps || {};
+    var step = steps[root.id];
+    var live = typeof step === "function" && !!data.given;
+    var listeners = [];
+    var notice = root.querySelector(".gn-notice");
+    var view = {
+      root: root,
+      data: data,
+      live: live,
+      file: live ? data.given : null,
+      state: live ? copyState(data.given) : null,
+      values: {},
+      format: function (v) { return significant(v, data.digits); },
+      copyState: copyState,
+      step: function (state) {
+        return step(state.p, state.X, state.T, state.eta, state);
+      },
+      on: function (fn) { listeners.push(fn); },
+      notice: function (text) {
+        if (!notice) { return; }
+        notice.textContent = text;
+        notice.hidden = !text;
+      },
+      go: function () {},
+      refresh: function () {},
+      set: function (state) {
+        if (!live) { return; }
+        view.state = copyState(state);
+        view.values = view.step(view.state);
+        writeValues(root, view.values, data.digits);
+        view.refresh();
+        listeners.forEach(function (fn) { fn(view); });
+        root.dispatchEvent(new CustomEvent("glassnet:update", { detail: view }));
+      }
+    };
+    if (live) {
+      view.values = view.step(view.state);
+      writeValues(root, view.values, data.digits);
+    }
+    return view;
   }
 
   function init(root) {
     var holder = root.querySelector("script.gn-data");
     if (!holder) { return; }
     var data = JSON.parse(holder.textContent);
-    recompute(root, data);
+    var gnView = makeView(root, data);
     root.setAttribute("data-gn-ready", "1");
     root.classList.add("gn-has-js");
     all(root, ".gn-js").forEach(function (el) { el.hidden = false; });
@@ -298,7 +356,7 @@
       root.removeAttribute("data-gn-param");
     }
 
-    function select(pid) {
+    function select(pid, quiet) {
       var param = data.params[pid];
       if (!param) { return; }
       var view = document.createElement("div");
@@ -320,7 +378,7 @@
       highlight(svg, param.hl, param.lb);
       // Bring the derivation into view unless it already starts in the upper half.
       var top = derivation.getBoundingClientRect().top;
-      if (top < 0 || top > (window.innerHeight || 0) * 0.5) {
+      if (!quiet && (top < 0 || top > (window.innerHeight || 0) * 0.5)) {
         derivation.closest("section").scrollIntoView({ block: "start" });
       }
       paramButtons.forEach(function (b) {
@@ -376,6 +434,16 @@
       move();
     }
     show(0);
+
+    gnView.go = function (i) { show(i, true); };
+    // After an edit: the current stop and the open derivation again, with the new numbers.
+    gnView.refresh = function () {
+      show(index);
+      var open = root.getAttribute("data-gn-param");
+      if (open) { select(open, true); }
+    };
+    (window.glassnetPlugins || []).forEach(function (plugin) { plugin(gnView); });
+    (window.glassnetViews = window.glassnetViews || {})[root.id] = gnView;
   }
 
   all(document, ".glassnet:not([data-gn-ready])").forEach(init);

@@ -41,12 +41,17 @@ _DOCUMENT_CSS = (
 )
 
 
+#: The live page's parts (``assets/``), each registering a plugin of the view that
+#: ``glassnet.js`` creates (see its header); only pages with a generated step carry them.
+LIVE_ASSETS: tuple[str, ...] = ()
+
+
 def render_html(
     explanation: Explanation, *, digits: int = 9, history: Sequence[Trace] | None = None
 ) -> str:
     """The explanation as a complete, self-contained HTML document."""
     page = _Page(explanation, digits=digits, history=history, prefix="gn", keys="page")
-    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, page.step_script() + _asset("glassnet.js")
+    css, js = _asset("glassnet.css") + _DOCUMENT_CSS, page.script()
     title = explanation.title or "One backpropagation update"
     csp = (
         "default-src 'none'; "
@@ -78,7 +83,7 @@ def render_fragment(
     page = _Page(explanation, digits=digits, history=history, prefix=prefix, keys="local")
     return (
         f"<style>{_asset('glassnet.css')}</style>\n{page.body()}\n"
-        f"<script>{page.step_script()}{_asset('glassnet.js')}</script>\n"
+        f"<script>{page.script()}</script>\n"
     )
 
 
@@ -156,6 +161,11 @@ class _Page:
         except (UnsupportedError, NotImplementedError):
             return None
 
+    def script(self) -> str:
+        """The view's whole script: the generated code, the live parts, then ``glassnet.js``."""
+        live = "".join(_asset(name) for name in LIVE_ASSETS) if self.step_source else ""
+        return self.step_script() + live + _asset("glassnet.js")
+
     def step_script(self) -> str:
         """The generated step and training loop, registered under the view's id for
         ``glassnet.js`` (``window.glassnetSteps``, ``window.glassnetTrain``)."""
@@ -226,6 +236,8 @@ class _Page:
                 '<p class="gn-note">Too large to show neuron by neuron: each layer is shown in '
                 f"matrix form (first and last rows and columns){boxes}.</p>"
             )
+        # One-line notices of the live page (a malformed fragment, a refused edit).
+        lines.append('<p class="gn-notice" role="status" hidden></p>')
         lines.append("</header>")
         return "".join(lines)
 
