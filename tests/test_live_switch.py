@@ -51,7 +51,7 @@ from glassnet.network import Layer, Network
 from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import format_significant
 from strategies import Case, cases
-from test_browser import EXAMPLES, launched, window
+from test_browser import EXAMPLES, Watched, launched, window
 from test_live_page import equal
 
 # -- the choices, against the network's own validation (no browser) -------------------------
@@ -173,15 +173,21 @@ def test_generated_code_has_no_eval() -> None:
 
 
 @pytest.fixture(scope="module")
-def blank() -> Iterator[Any]:
-    """One blank page that may load nothing; its errors fail the test that caused them."""
-    with launched() as chromium, window(chromium, 800, 600) as context:
+def browser() -> Iterator[Any]:
+    with launched() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def blank(browser: Any) -> Iterator[Any]:
+    """One blank page that may load nothing and must raise no error."""
+    errors: list[str] = []
+    with window(browser, 800, 600) as context:
         page = context.new_page()
         page.route("**/*", lambda route: route.abort())
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
-        assert page.errors == []
+    assert errors == []
 
 
 #: Runs a generated ``{step, train}`` on several choices; every number as its JavaScript
@@ -405,3 +411,40 @@ def test_mazur_switched_trains_as_glassnet_train(
     assert main(["train", str(tmp_path / "edited.toml"), "--steps", str(STEPS)]) == 0
     printed = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert [str(STEPS), format_significant(float(run["losses"][-1]), 9)] in printed
+
+
+@pytest.mark.browser
+def test_mazur_page_registers_the_switchable_step(browser: Any, tmp_path: Path) -> None:
+    """Under the page's CSP: the data's ``given.acts``/``given.loss``/``choices``, and the
+    registered step and loop take a ``choice`` (and refuse one the network does not allow)."""
+    path = tmp_path / "mazur.html"
+    assert main(["explain", "mazur", "--format", "html", "-o", str(path)]) == 0
+    mazur = load_example("mazur")
+    edited = with_choice(mazur.network, ["tanh", "softmax"], "cross_entropy")
+    reference = explanation_to_dict(
+        explain(backprop(edited, mazur.inputs, mazur.targets, mazur.learning_rate))
+    )["values"]
+    with window(browser, 1280, 900) as context:
+        page = Watched(context, path)
+        data, values, done, refused = page.page.evaluate(
+            """() => {
+                const root = document.querySelector('.glassnet');
+                const data = JSON.parse(root.querySelector('script.gn-data').textContent);
+                const g = data.given, choice = {acts: ['tanh', 'softmax'], loss: 'cross_entropy'};
+                const r = window.glassnetSteps[root.id](g.p, g.X, g.T, g.eta, choice);
+                const t = window.glassnetTrain[root.id](g.p, g.X, g.T, g.eta, 10, choice);
+                let refused = '';
+                try {
+                    window.glassnetSteps[root.id](g.p, g.X, g.T, g.eta,
+                                                  {acts: ['softmax', 'tanh'], loss: 'mse'});
+                } catch (e) { refused = e.message; }
+                const text = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
+                return [data, text, t.done, refused];
+            }"""
+        )
+        page.assert_clean()
+    assert data["given"]["acts"] == ["sigmoid", "sigmoid"] and data["given"]["loss"] == "half_sse"
+    assert data["choices"] == choices(mazur.network)
+    assert_same_values(values, reference)
+    assert done == 10
+    assert refused == "glassnet: layer 1 cannot take activation softmax"
