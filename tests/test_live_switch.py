@@ -51,6 +51,7 @@ from glassnet.network import Layer, Network
 from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import format_significant
 from strategies import Case, cases
+from strategies import targets as target_rows
 from test_browser import EXAMPLES, Watched, launched, window
 from test_live_page import equal
 
@@ -196,8 +197,9 @@ RUN = """(args) => {
   const g = SOURCE;
   const text = (r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
   return args.runs.map((run) => {
-    if (run.steps === 0) { return text(g.step(args.p, args.X, args.T, args.eta, run.choice)); }
-    const r = g.train(args.p, args.X, args.T, args.eta, run.steps, run.choice);
+    const T = run.T || args.T;
+    if (run.steps === 0) { return text(g.step(args.p, args.X, T, args.eta, run.choice)); }
+    const r = g.train(args.p, args.X, T, args.eta, run.steps, run.choice);
     return {done: r.done, p: r.p.map(String), losses: r.losses.map(String), bad: String(r.bad)};
   });
 }"""
@@ -227,16 +229,31 @@ def edited_case(case: Case, acts: list[str], loss: str) -> Case:
 
 
 @st.composite
-def choice_for(draw: st.DrawFn, case: Case) -> tuple[list[str], str]:
-    """Activations and a loss the page offers for ``case`` and accepts for its targets."""
+def edits(draw: st.DrawFn, case: Case) -> tuple[dict[str, Any], Case]:
+    """A ``choice`` the page offers for ``case`` and the case edited to it.
+
+    The output activation is softmax or sigmoid half the time and a paired loss is
+    taken half the time it is allowed, so every structural case at the output comes up;
+    the targets are the case's where the loss accepts them (half the time), else drawn
+    anew for the loss, as a learner would edit them.
+    """
     listed = choices(case.network())
-    acts = [draw(st.sampled_from(names)) for names in listed["acts"]]
-    losses = [
-        loss
-        for loss in listed["losses"][acts[-1]]
-        if all(get_loss(loss).bad_target(list(row)) is None for row in case.targets)
-    ]
-    return acts, draw(st.sampled_from(losses))
+    acts = [draw(st.sampled_from(names)) for names in listed["acts"][:-1]]
+    output = draw(
+        st.one_of(st.sampled_from(listed["acts"][-1]), st.sampled_from(["sigmoid", "softmax"]))
+    )
+    allowed = listed["losses"][output]
+    paired = [name for name in allowed if get_loss(name).requires_activation is not None]
+    loss = draw(
+        st.one_of(st.sampled_from(allowed), st.sampled_from(paired))
+        if paired
+        else st.sampled_from(allowed)
+    )
+    targets = case.targets
+    if draw(st.booleans()) or any(get_loss(loss).bad_target(list(row)) for row in targets):
+        targets = draw(target_rows(loss, *targets.shape))
+    choice = {"acts": [*acts, output], "loss": loss}
+    return choice, replace(edited_case(case, choice["acts"], loss), targets=targets)
 
 
 def assert_same_values(shown: dict[str, str], reference: dict[str, Any]) -> None:
@@ -260,10 +277,12 @@ def test_switched_step_equals_engine_of_edited_example(
     blank: Any, case: Case, data: st.DataObject
 ) -> None:
     network = case.network()
-    picked = [data.draw(choice_for(case)) for _ in range(3)]
+    picked = [data.draw(edits(case)) for _ in range(3)]
     source, own_names = step_function(network, case.inputs.shape[0])
     runs = [{"steps": 0, "choice": None}]
-    runs += [{"steps": 0, "choice": {"acts": acts, "loss": loss}} for acts, loss in picked]
+    runs += [
+        {"steps": 0, "choice": choice, "T": edited.targets.tolist()} for choice, edited in picked
+    ]
     results = run_js(
         blank,
         "{step: " + source + ", train: null}",
@@ -275,8 +294,7 @@ def test_switched_step_equals_engine_of_edited_example(
     )["values"]
     assert set(results[0]) == set(own_names)
     assert_same_values(results[0], own)
-    for (acts, loss), result in zip(picked, results[1:], strict=True):
-        edited = edited_case(case, acts, loss)
+    for (_, edited), result in zip(picked, results[1:], strict=True):
         explanation = explain(
             backprop(edited.network(), edited.inputs, edited.targets, edited.learning_rate)
         )
@@ -340,16 +358,14 @@ def test_switched_training_equals_glassnet_train(
     rounding, e.g. Python's own compiled loop and its NumPy engine end 1e-2 apart on a
     softplus-gelu-identity network; no two float64 implementations agree there.)
     """
-    acts, loss = data.draw(choice_for(case))
-    edited = edited_case(case, acts, loss)
+    choice, edited = data.draw(edits(case))
     eta = min(case.learning_rate, 0.1)
     reference = trained(edited.network(), edited, eta, STEPS)
     assume(agree(trained(nudged(edited.network()), edited, eta, STEPS), reference))
     network = case.network()
     source = live_functions(network, case.inputs.shape[0])
-    choice = {"acts": acts, "loss": loss}
     [run] = run_js(
-        blank, source, args_of(network, case.inputs, case.targets, eta),
+        blank, source, args_of(network, case.inputs, edited.targets, eta),
         [{"steps": STEPS, "choice": choice}],
     )  # fmt: skip
     assert agree(run, reference)
