@@ -342,9 +342,10 @@ class _Live(Generator):
         self.n_in = network.layers[0].weights.shape[1]
         self.batch = n_samples > 1
         self.options = _options(network)
+        # the one activation that is not elementwise, whose Jacobian the step writes out
         shifted = [act for act in self.options[-1].values() if not act.elementwise]
-        if any(type(act).backward is not type(shifted[0]).backward for act in shifted):
-            raise UnsupportedError("one non-elementwise output activation (softmax) at most")
+        if [act.name for act in shifted] not in ([], ["softmax"]):
+            raise UnsupportedError("the only non-elementwise activation covered is softmax")
         self.softmax = shifted[0] if shifted else None
         self.own_shifted = not network.layers[-1].activation.elementwise
         self.named = False  # writing the step (values named) or the loop
