@@ -203,7 +203,7 @@ def test_mazur_page_small_strict_and_without_eval(context: Any, tmp_path: Path) 
     assert len(html.encode("utf-8")) < MAZUR_LIMIT
     script, csp = script_and_csp(html)
     # The generated step is in the one inline script, whose hash the CSP allows; nothing else.
-    assert "glassnetSteps" in script and "function (p, X, T, eta)" in script
+    assert "glassnetSteps" in script and "function (p, X, T, eta, choice)" in script
     assert f"script-src '{sha256(script)}';" in csp
     assert csp.startswith("default-src 'none'; ")
     assert re.search(r"style-src 'sha256-[^']+';", csp)

@@ -17,8 +17,14 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from glassnet.explanation import Explanation
-from glassnet.fast.compiled import parameters, supports
-from glassnet.fast.javascript import UnsupportedError, js_string, step_function, train_function
+from glassnet.fast.compiled import parameters
+from glassnet.fast.javascript import (
+    UnsupportedError,
+    choices,
+    js_string,
+    live_functions,
+    trainable,
+)
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -141,25 +147,21 @@ class _Page:
         self.step_source = self.generated_step()
 
     def generated_step(self) -> str | None:
-        """The JavaScript of this update (``glassnet.fast.javascript``); None in matrix form."""
+        """The JavaScript of this update and, where ``generated_train``, its training loop
+        (``glassnet.fast.javascript.live_functions``: ``{step, train}``); None in matrix form."""
         if self.explanation.matrix_form:
             return None
         trace = self.explanation.trace
         try:
-            source, _ = step_function(trace.network, trace.n_samples)
+            return live_functions(trace.network, trace.n_samples, train=self.generated_train())
         except (UnsupportedError, NotImplementedError):
             return None
-        return source
 
-    def generated_train(self) -> str | None:
-        """The JavaScript training loop (``glassnet.fast.javascript``), where there is one."""
+    def generated_train(self) -> bool:
+        """Whether the page gets the JavaScript training loop: where ``glassnet train``
+        compiles the network's size (``javascript.trainable``), so large pages do not grow."""
         trace = self.explanation.trace
-        if self.step_source is None or not supports(trace.network, trace.n_samples):
-            return None  # (where glassnet train runs it: small enough that the page stays small)
-        try:
-            return train_function(trace.network, trace.n_samples)
-        except (UnsupportedError, NotImplementedError):
-            return None
+        return trainable(trace.network, trace.n_samples)
 
     def script(self) -> str:
         """The view's whole script: the generated code, the live parts, then ``glassnet.js``."""
@@ -168,17 +170,19 @@ class _Page:
 
     def step_script(self) -> str:
         """The generated step and training loop, registered under the view's id for
-        ``glassnet.js`` (``window.glassnetSteps``, ``window.glassnetTrain``)."""
+        ``glassnet.js``: ``window.glassnetSteps[id](p, X, T, eta, choice)`` and
+        ``window.glassnetTrain[id](p, X, T, eta, steps, choice)`` (absent without a loop)."""
         if self.step_source is None:
             return ""
         view = js_string(self.prefix)
-        script = (
-            f"(window.glassnetSteps = window.glassnetSteps || {{}})[{view}] = {self.step_source};\n"
+        return (
+            "(function (g) {\n"
+            f"  (window.glassnetSteps = window.glassnetSteps || {{}})[{view}] = g.step;\n"
+            "  if (g.train) {\n"
+            f"    (window.glassnetTrain = window.glassnetTrain || {{}})[{view}] = g.train;\n"
+            "  }\n"
+            f"}})({self.step_source});\n"
         )
-        train = self.generated_train()
-        if train is not None:
-            script += f"(window.glassnetTrain = window.glassnetTrain || {{}})[{view}] = {train};\n"
-        return script
 
     def body(self) -> str:
         p = self.prefix
@@ -331,15 +335,20 @@ class _Page:
             "scale": self.scales,
             "history": self.training.data() if self.training else None,
             "given": self.given() if self.step_source is not None else None,
+            "choices": choices(self.explanation.trace.network) if self.step_source else None,
             "digits": self.digits,
         }
 
     def given(self) -> dict[str, Any]:
-        """The generated step's arguments: parameters, inputs, targets and learning rate."""
+        """The generated step's arguments: parameters, inputs, targets, learning rate, and the
+        file's activation per layer (``acts``) and ``loss`` (the step's ``choice``)."""
         trace = self.explanation.trace
+        network = trace.network
         return {
-            "p": parameters(trace.network),
+            "p": parameters(network),
             "X": trace.inputs.tolist(),
             "T": trace.targets.tolist(),
             "eta": trace.learning_rate,
+            "acts": [layer.activation.name for layer in network.layers],
+            "loss": network.loss.name,
         }
