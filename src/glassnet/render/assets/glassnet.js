@@ -447,4 +447,6 @@
   }
 
   all(document, ".glassnet:not([data-gn-ready])").forEach(init);
+  // The plugins were this script's views' own: a notebook's next view registers its own.
+  window.glassnetPlugins = [];
 })();
