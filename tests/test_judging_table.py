@@ -94,3 +94,8 @@ def test_answer_js_strips_the_whitespace_python_strips() -> None:
     spaces = [cp for cp in range(0x110000) if chr(cp).isspace()]
     matched = [cp for cp in range(0x110000) if pattern.fullmatch(chr(cp))]
     assert matched == spaces
+
+
+def test_answer_js_default_min_digits_is_checks() -> None:
+    # The page passes MIN_DIGITS in data-min-digits; the judge's default is the same.
+    assert re.search(rf"var MIN_DIGITS = {MIN_DIGITS};", ANSWER_JS.read_text(encoding="utf-8"))

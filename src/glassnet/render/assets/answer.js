@@ -203,6 +203,7 @@
     var toggle = bar.querySelector(".gn-answer-toggle");
     var progress = bar.querySelector(".gn-answer-progress");
     var questions = JSON.parse(bar.getAttribute("data-questions"));
+    var least = Number(bar.getAttribute("data-min-digits") || MIN_DIGITS);
     var keys = questions.map(function (q) { return q[0]; });
     var answers = {};  // by check name: {text, verdict}; verdict as judge's, or "shown"
     var original = {};  // by check name: the step in the list of every step
@@ -261,7 +262,7 @@
     function verdictOf(key) {
       var text = answers[key].text;
       if (SHOW.indexOf(text.trim().toLowerCase()) >= 0) { return "shown"; }
-      return judge(text, view.values[key], MIN_DIGITS);
+      return judge(text, view.values[key], least);
     }
 
     function firstWrong() {
@@ -280,7 +281,7 @@
       if (a.verdict === "agrees") { return "✓ right"; }
       if (a.verdict === "shown") { return "shown"; }
       if (a.verdict === "too coarse") {
-        return "too coarse to judge (give at least " + MIN_DIGITS + " significant digits)";
+        return "too coarse to judge (give at least " + least + " significant digits)";
       }
       if (a.verdict === "not a number") { return "not a number (? shows the answer)"; }
       return (first ? "✗ first wrong step: " : "✗ wrong: ") + "not " + shortened(a.text) +

@@ -251,7 +251,8 @@ class _Page:
         of ``glassnet quiz`` (every computed scalar outside the Given section, not the frozen
         biases), each with the index of its step's first numbers part among the parts of its
         equation (after the left-hand side and the symbolic formula), which answer mode hides
-        as it holds earlier steps' values. Only pages with a generated step have it.
+        as it holds earlier steps' values; ``data-min-digits`` is ``glassnet check``'s
+        ``MIN_DIGITS``. Only pages with a generated step have it.
         """
         if self.step_source is None:
             return ""
@@ -260,6 +261,7 @@ class _Page:
             return ""
         return (
             '<div class="gn-answerbar gn-js" hidden '
+            f'data-min-digits="{MIN_DIGITS}" '
             f'data-questions="{esc(json.dumps(asked, separators=(",", ":")))}">'
             '<button type="button" class="gn-answer-toggle" aria-pressed="false" '
             f'aria-describedby="{self.prefix}-ans">Answer mode</button>'
