@@ -368,9 +368,13 @@
 
     // The diagram keeps the given numbers only (data.base, before any update): the others
     // are the values asked for.
+    var drawn = {};
+    all(root, "svg.gn-diagram:not(.gn-mini) [data-id]").forEach(function (el) {
+      var id = el.getAttribute("data-id");
+      (drawn[id] = drawn[id] || []).push(el);
+    });
     (view.data.base || []).forEach(function (entry) {
-      all(root, "svg.gn-diagram:not(.gn-mini) [data-id]").forEach(function (el) {
-        if (el.getAttribute("data-id") !== entry[0]) { return; }
+      (drawn[entry[0]] || []).forEach(function (el) {
         all(el, "[data-f]").forEach(function (f) {
           if (f.getAttribute("data-f") === entry[1]) { f.classList.add("gn-ans-given"); }
         });
