@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from glassnet.claims import MIN_DIGITS
 from glassnet.explanation import Explanation
 from glassnet.fast.compiled import parameters
 from glassnet.fast.javascript import (
@@ -25,6 +27,7 @@ from glassnet.fast.javascript import (
     live_functions,
     trainable,
 )
+from glassnet.quiz import questions
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -49,7 +52,7 @@ _DOCUMENT_CSS = (
 
 #: The live page's parts (``assets/``), each registering a plugin of the view that
 #: ``glassnet.js`` creates (see its header); only pages with a generated step carry them.
-LIVE_ASSETS: tuple[str, ...] = ()
+LIVE_ASSETS: tuple[str, ...] = ("answer.js",)
 
 
 def render_html(
@@ -188,7 +191,7 @@ class _Page:
         p = self.prefix
         return (
             f'<div class="glassnet" id="{p}" data-gn-keys="{self.keys}" lang="en">'
-            f"{self.header()}"
+            f"{self.header()}{self.answer_bar()}"
             f'<div class="gn-layout">{self.figure()}{self.panels()}</div>'
             f"{self.training.html() if self.training else ''}{self.steps.html()}"
             '<footer class="gn-foot"><p>Made with glassnet. This page works offline: it loads '
@@ -244,6 +247,33 @@ class _Page:
         lines.append('<p class="gn-notice" role="status" hidden></p>')
         lines.append("</header>")
         return "".join(lines)
+
+    def answer_bar(self) -> str:
+        """Answer mode's toggle and progress line (``assets/answer.js``).
+
+        ``data-questions`` lists, in page order, the values the learner is asked for: those
+        of ``glassnet quiz`` (every computed scalar outside the Given section, not the frozen
+        biases), each with the index of its step's first numbers part among the parts of its
+        equation (after the left-hand side and the symbolic formula), which answer mode hides
+        as it holds earlier steps' values; ``data-min-digits`` is ``glassnet check``'s
+        ``MIN_DIGITS``. Only pages with a generated step have it.
+        """
+        if self.step_source is None:
+            return ""
+        asked = [[s.key, 1 + (s.formula is not None)] for s in questions(self.explanation)]
+        if not asked:
+            return ""
+        return (
+            '<div class="gn-answerbar gn-js" hidden '
+            f'data-min-digits="{MIN_DIGITS}" '
+            f'data-questions="{esc(json.dumps(asked, separators=(",", ":")))}">'
+            '<button type="button" class="gn-answer-toggle" aria-pressed="false" '
+            f'aria-describedby="{self.prefix}-ans">Answer mode</button>'
+            f'<p class="gn-answer-help" id="{self.prefix}-ans">Hides every computed value: type '
+            f"it in its place and press Enter (at least {MIN_DIGITS} significant digits, "
+            "rounded or truncated; ? shows it).</p>"
+            '<p class="gn-answer-progress" aria-live="polite"></p></div>'
+        )
 
     def figure(self) -> str:
         p = self.prefix
