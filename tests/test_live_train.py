@@ -319,12 +319,18 @@ def test_pause_shows_that_update_exactly(context: Any, tmp_path: Path) -> None:
     page.assert_clean()
 
 
-def test_a_diverging_run_stops_with_a_message(context: Any, tmp_path: Path) -> None:
-    """η = 1e6 on a linear network: the loss overflows; training stops before the update
-    that gives it, keeps the parameters of the last good state and says which update."""
-    text = (EXAMPLES / "mazur.toml").read_text(encoding="utf-8")
+@pytest.mark.parametrize("output", ["identity", "softmax"])
+def test_a_diverging_run_stops_with_a_message(context: Any, tmp_path: Path, output: str) -> None:
+    """η = 1e6 on a linear network (the training loop) or a linear hidden layer under softmax
+    and cross-entropy (step by step): the loss overflows or becomes NaN (after 1 and 42
+    good updates); training stops before the update that gives it, keeps the parameters
+    of the last good state and says which update."""
+    text = (EXAMPLES / "mazur.toml").read_text(encoding="utf-8").split("[claims]")[0]
     text = re.sub(r"(?m)^learning_rate = .*$", "learning_rate = 1e6", text)
-    text = text.replace('"sigmoid"', '"identity"').split("[claims]")[0]
+    if output == "softmax":
+        text = text.replace('loss = "half_sse"', 'loss = "cross_entropy"')
+        text = text.replace('"sigmoid"\nweights = [[0.40', '"softmax"\nweights = [[0.40')
+    text = text.replace('"sigmoid"', '"identity"')
     source = tmp_path / "wild.toml"
     source.write_text(text, encoding="utf-8")
     page = page_of(context, write(tmp_path / "wild.html", str(source)))
@@ -334,6 +340,7 @@ def test_a_diverging_run_stops_with_a_message(context: Any, tmp_path: Path) -> N
         train(example.network, example.inputs, example.targets, example.learning_rate, 1000)
     n = diverged.value.step
     assert state["updates"] == n - 1 >= 1
+    assert state["loop"] == (output == "identity")
     assert re.fullmatch(
         rf"Update {n} gives E_total = (∞|NaN): training stopped\. The page shows the last good "
         rf"state, after {n - 1} updates?; the steps show the update that fails\.",

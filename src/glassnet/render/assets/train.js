@@ -23,7 +23,7 @@
   var MAX_POINTS = 600;
   // The plot's box in SVG units (about pixels: the width follows the section's, from
   // MIN_W to MAX_W, so the labels keep their size on a phone) and the margins of the axes.
-  var MIN_W = 300, MAX_W = 640, H = 250, LEFT = 74, RIGHT = 16, TOP = 14, BOTTOM = 46;
+  var MIN_W = 300, MAX_W = 640, H = 250, LEFT = 58, RIGHT = 16, TOP = 14, BOTTOM = 46;
   // Without a training loop: at most this many milliseconds of single steps per frame.
   var STEP_BUDGET_MS = 30;
   // While running faster than an update a frame, the whole view (diagram, steps) is set at
@@ -32,6 +32,13 @@
 
   function grouped(n) {
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  // 10 to the power e as text: "10⁻³".
+  function power(e) {
+    var up = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷",
+      8: "⁸", 9: "⁹" };
+    return "10" + String(e).split("").map(function (c) { return up[c]; }).join("");
   }
 
   function updates(n) { return grouped(n) + (n === 1 ? " update" : " updates"); }
@@ -132,17 +139,18 @@
       }
       var state = stateOf(params);
       var until = performance.now() + STEP_BUDGET_MS;
+      var bad = 0;
       for (var k = 0; k < n; k += 1) {
         var values = view.step(state);
         var loss = values["E_total+"];
-        if (!(loss - loss === 0)) { return loss; }
+        if (!(loss - loss === 0)) { bad = loss; break; }  // not applied
         state.p = names.map(function (name) { return values[name + "+"]; });
         done += 1;
         losses.push(loss);
         if (performance.now() > until) { break; }  // the rest in the next frame
       }
       params = state.p;
-      return 0;
+      return bad;
     }
 
     // --- what the section shows -----------------------------------------------
@@ -186,8 +194,16 @@
       svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     }
 
+    // The x axis ends at the end of the run under way, or of the next one (the field).
+    function axisEnd() {
+      if (target !== null) { return Math.max(done, target); }
+      var next = Number(stepsField.value.trim());
+      if (done > 0 || !(next >= 1 && next <= most)) { return Math.max(done, 1); }
+      return Math.floor(next);
+    }
+
     function draw() {
-      var end = Math.max(done, target === null ? 0 : target, 1);
+      var end = axisEnd();
       var points = spread(losses.length, MAX_POINTS).filter(function (k) {
         return isFinite(losses[k]);
       });
@@ -213,7 +229,7 @@
       var ticks = [];
       if (log) {
         var every = Math.ceil((hi - lo) / 6);
-        for (var e = hi; e >= lo; e -= every) { ticks.push([Math.pow(10, e), "1e" + e]); }
+        for (var e = hi; e >= lo; e -= every) { ticks.push([Math.pow(10, e), power(e)]); }
       } else {
         [lo, (lo + hi) / 2, hi].forEach(function (v) {
           ticks.push([v, window.glassnetFormat(v, 3)]);
@@ -379,6 +395,7 @@
     });
     stepsField.addEventListener("input", function () {
       stepsField.setAttribute("aria-invalid", "false");
+      if (!running && done === 0) { draw(); }
     });
 
     // Another part set the view (an edit, its Reset): training starts over from there.
