@@ -52,7 +52,24 @@ _DOCUMENT_CSS = (
 
 #: The live page's parts (``assets/``), each registering a plugin of the view that
 #: ``glassnet.js`` creates (see its header); only pages with a generated step carry them.
-LIVE_ASSETS: tuple[str, ...] = ("answer.js",)
+LIVE_ASSETS: tuple[str, ...] = ("answer.js", "train.js")
+
+
+#: Training on the page (``train_controls``): the updates a run makes by default, the most
+#: it may make, and the speeds (updates a second, ``s``, or an animation frame, ``f``).
+TRAIN_STEPS = 10_000
+TRAIN_MAX_STEPS = 1_000_000
+TRAIN_SPEEDS: tuple[tuple[str, str], ...] = (
+    ("s1", "1 update a second"),
+    ("s4", "4 updates a second"),
+    ("s15", "15 updates a second"),
+    ("f1", "1 update a frame (about 60 a second)"),
+    ("f10", "10 updates a frame"),
+    ("f100", "100 updates a frame"),
+    ("f1000", "1,000 updates a frame"),
+    ("f10000", "10,000 updates a frame"),
+)
+TRAIN_SPEED = "f1000"
 
 
 def render_html(
@@ -193,6 +210,7 @@ class _Page:
             f'<div class="glassnet" id="{p}" data-gn-keys="{self.keys}" lang="en">'
             f"{self.header()}{self.answer_bar()}"
             f'<div class="gn-layout">{self.figure()}{self.panels()}</div>'
+            f"{self.train_controls()}"
             f"{self.training.html() if self.training else ''}{self.steps.html()}"
             '<footer class="gn-foot"><p>Made with glassnet. This page works offline: it loads '
             f"nothing. Numbers are shown to {self.digits} significant digits in the steps and "
@@ -366,8 +384,64 @@ class _Page:
             "history": self.training.data() if self.training else None,
             "given": self.given() if self.step_source is not None else None,
             "choices": choices(self.explanation.trace.network) if self.step_source else None,
+            "train": self.train_data() if self.step_source is not None else None,
             "digits": self.digits,
         }
+
+    def train_controls(self) -> str:
+        """*Train on this page* (``assets/train.js``): run updates live, pause, step, the curve.
+
+        Only where there is a generated step; hidden until the script runs. A page made
+        with ``--steps N`` keeps its own section of that run (``Training``) next to it.
+        """
+        if self.step_source is None:
+            return ""
+        p = self.prefix
+        speeds = "".join(
+            f'<option value="{value}"{" selected" if value == TRAIN_SPEED else ""}>{label}</option>'
+            for value, label in TRAIN_SPEEDS
+        )
+        written = (
+            " The section <i>Training</i> below shows the run glassnet made when it wrote "
+            "the page; this one runs in your browser."
+            if self.training
+            else ""
+        )
+        return (
+            f'<section class="gn-train gn-js" hidden aria-labelledby="{p}-live-tr">'
+            f'<h2 id="{p}-live-tr">Train on this page</h2>'
+            "<p>Gradient descent on these samples, one full-batch update after another, with "
+            "the same generated update as every number above. Pause at any time: the diagram, "
+            "<i>This step</i> and <i>Every step</i> then show the next update, computed from "
+            f"the parameters reached.{written}</p>"
+            '<div class="gn-train-controls" role="group" aria-label="Training controls">'
+            '<button type="button" data-train="run">Train</button>'
+            '<button type="button" data-train="pause" disabled>Pause</button>'
+            '<button type="button" data-train="step" aria-label="Step: one update">Step</button>'
+            '<button type="button" data-train="reset" disabled>Reset training</button></div>'
+            '<div class="gn-train-settings">'
+            f'<label for="{p}-tr-steps">Updates per run</label>'
+            f'<input type="text" id="{p}-tr-steps" class="gn-train-steps" value="{TRAIN_STEPS}" '
+            'inputmode="numeric" autocomplete="off" spellcheck="false">'
+            f'<label for="{p}-tr-speed">Speed</label>'
+            f'<select id="{p}-tr-speed" class="gn-train-speed">{speeds}</select></div>'
+            '<p class="gn-train-count" data-gn-updates="0"></p>'
+            '<p class="gn-train-message" role="status" aria-live="polite"></p>'
+            '<div class="gn-scroll gn-train-plot"></div>'
+            "</section>"
+        )
+
+    def train_data(self) -> dict[str, Any]:
+        """What ``train.js`` needs: the parameters' check names in ``parameters`` order
+        (each one's update is ``name+`` in the generated step's values)."""
+        network = self.explanation.trace.network
+        names: list[str] = []
+        for k, layer in enumerate(network.layers):
+            n_j, n_i = layer.weights.shape
+            names += [network.names.weight(k, j, i) for j in range(n_j) for i in range(n_i)]
+            if layer.bias is not None:
+                names += [network.names.bias(k, j) for j in range(layer.bias.size)]
+        return {"names": names, "steps": TRAIN_STEPS, "max": TRAIN_MAX_STEPS}
 
     def given(self) -> dict[str, Any]:
         """The generated step's arguments: parameters, inputs, targets, learning rate, and the
