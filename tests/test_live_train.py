@@ -177,8 +177,8 @@ def test_examples_1000_updates_as_glassnet_train(context: Any, tmp_path: Path, n
 
 
 def softmax_mazur(tmp_path: Path) -> Path:
-    """Mazur with a softmax output and cross-entropy: no generated training loop (the
-    compiled loop does not cover paired losses), so the page steps update by update."""
+    """Mazur with a softmax output and cross-entropy (a paired loss through the step's
+    structural switch)."""
     text = (EXAMPLES / "mazur.toml").read_text(encoding="utf-8")
     text = text.replace('loss = "half_sse"', 'loss = "cross_entropy"')
     text = text.replace(
@@ -191,8 +191,11 @@ def softmax_mazur(tmp_path: Path) -> Path:
 
 
 def test_a_network_without_a_training_loop_trains_step_by_step(
-    context: Any, tmp_path: Path
+    context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A page whose network is too large for the generated loop (javascript.trainable: the
+    # sizes glassnet train compiles) still shows every neuron and trains update by update.
+    monkeypatch.setattr("glassnet.render.html.page.trainable", lambda *args: False)
     source = softmax_mazur(tmp_path)
     page = page_of(context, write(tmp_path / "softmax.html", str(source)))
     state = run(page, 1000, speed="f1000")
@@ -319,12 +322,18 @@ def test_pause_shows_that_update_exactly(context: Any, tmp_path: Path) -> None:
     page.assert_clean()
 
 
-@pytest.mark.parametrize("output", ["identity", "softmax"])
-def test_a_diverging_run_stops_with_a_message(context: Any, tmp_path: Path, output: str) -> None:
-    """η = 1e6 on a linear network (the training loop) or a linear hidden layer under softmax
-    and cross-entropy (step by step): the loss overflows or becomes NaN (after 1 and 42
-    good updates); training stops before the update that gives it, keeps the parameters
-    of the last good state and says which update."""
+@pytest.mark.parametrize(
+    ("output", "loop"), [("identity", True), ("softmax", True), ("softmax", False)]
+)
+def test_a_diverging_run_stops_with_a_message(
+    context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str, loop: bool
+) -> None:
+    """η = 1e6 on a linear network or a linear hidden layer under softmax and cross-entropy,
+    in the generated training loop or (a page without one) step by step: the loss overflows
+    or becomes NaN (after 1 and 42 good updates); training stops before the update that
+    gives it, keeps the parameters of the last good state and says which update."""
+    if not loop:
+        monkeypatch.setattr("glassnet.render.html.page.trainable", lambda *args: False)
     text = (EXAMPLES / "mazur.toml").read_text(encoding="utf-8").split("[claims]")[0]
     text = re.sub(r"(?m)^learning_rate = .*$", "learning_rate = 1e6", text)
     if output == "softmax":
@@ -340,7 +349,7 @@ def test_a_diverging_run_stops_with_a_message(context: Any, tmp_path: Path, outp
         train(example.network, example.inputs, example.targets, example.learning_rate, 1000)
     n = diverged.value.step
     assert state["updates"] == n - 1 >= 1
-    assert state["loop"] == (output == "identity")
+    assert state["loop"] == loop
     assert re.fullmatch(
         rf"Update {n} gives E_total = (∞|NaN): training stopped\. The page shows the last good "
         rf"state, after {n - 1} updates?; the steps show the update that fails\.",
