@@ -16,9 +16,11 @@ from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from glassnet.example import Example
 from glassnet.explanation import Explanation
 from glassnet.fast.compiled import parameters, supports
 from glassnet.fast.javascript import UnsupportedError, js_string, step_function, train_function
+from glassnet.live import edit_data
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -43,7 +45,7 @@ _DOCUMENT_CSS = (
 
 #: The live page's parts (``assets/``), each registering a plugin of the view that
 #: ``glassnet.js`` creates (see its header); only pages with a generated step carry them.
-LIVE_ASSETS: tuple[str, ...] = ()
+LIVE_ASSETS: tuple[str, ...] = ("edit.js",)
 
 
 def render_html(
@@ -238,6 +240,7 @@ class _Page:
             )
         # One-line notices of the live page (a malformed fragment, a refused edit).
         lines.append('<p class="gn-notice" role="status" hidden></p>')
+        lines.append(self.edit_controls())
         lines.append("</header>")
         return "".join(lines)
 
@@ -270,6 +273,21 @@ class _Page:
             '<button type="button" data-go="last" aria-label="Last step">Last</button>'
             f'<p class="gn-status" aria-live="polite" id="{p}-status"></p></div>'
             "</section>"
+        )
+
+    def edit_controls(self) -> str:
+        """Reset, Download and the activation and loss switches (``assets/edit.js``)."""
+        if self.step_source is None:
+            return ""
+        return (
+            '<div class="gn-edit gn-js" hidden role="group" aria-label="Edit the example">'
+            '<p class="gn-edit-hint">Click a given value on the diagram or under <em>Given</em> '
+            "(or Tab to it and press Enter) to change it: Enter applies, Escape cancels. "
+            "The address keeps your edits.</p>"
+            '<div class="gn-choices"></div><p class="gn-choice-msg" role="alert"></p>'
+            '<div class="gn-edit-buttons">'
+            '<button type="button" class="gn-reset">Reset to the file\'s values</button>'
+            '<button type="button" class="gn-download">Download as TOML</button></div></div>'
         )
 
     def sample_bar(self) -> str:
@@ -331,8 +349,25 @@ class _Page:
             "scale": self.scales,
             "history": self.training.data() if self.training else None,
             "given": self.given() if self.step_source is not None else None,
+            "edit": self.edit() if self.step_source is not None else None,
             "digits": self.digits,
         }
+
+    def edit(self) -> dict[str, Any]:
+        """What editing needs (``glassnet.live.edit_data``): names, rules, the file template."""
+        ex, trace = self.explanation, self.explanation.trace
+        example = Example(
+            network=trace.network,
+            inputs=trace.inputs,
+            targets=trace.targets,
+            learning_rate=trace.learning_rate,
+            title=ex.title,
+            source=ex.source,
+            url=ex.url,
+            description=ex.description,
+            path=trace.example.path if trace.example else "",
+        )
+        return edit_data(example)
 
     def given(self) -> dict[str, Any]:
         """The generated step's arguments: parameters, inputs, targets and learning rate."""
