@@ -49,7 +49,7 @@ import numpy as np
 from glassnet.activations import ACTIVATIONS, Activation, get_activation
 from glassnet.errors import GlassnetError
 from glassnet.example import Example
-from glassnet.fast.compiled import parameters, set_parameters
+from glassnet.fast.compiled import parameters
 from glassnet.losses import LOSSES, SUM_TOLERANCE, get_loss
 from glassnet.network import Layer, Network, check_activation, check_loss
 
@@ -348,19 +348,22 @@ def _example(example: Example, state: _State, table: dict[str, Slot]) -> Example
         if problem:
             first = next(slot for slot in table.values() if slot.kind == "t" and slot.sample == s)
             raise _fail(first.name, problem)
-    layers = [
-        Layer(
-            layer.weights.copy(),
-            _activation(layer.activation, name),
-            bias=None if layer.bias is None else layer.bias.copy(),
-            train_bias=layer.train_bias,
-        )
-        for layer, name in zip(network.layers, state.acts, strict=True)
-    ]
+    # Built as a reader builds a file's layers (``Layer`` lays the arrays out as it does), so
+    # the engine sums in the same order as for the example file of these numbers.
+    layers, at = [], 0
+    for layer, name in zip(network.layers, state.acts, strict=True):
+        size = layer.weights.size
+        weights = np.array(state.p[at : at + size]).reshape(layer.weights.shape)
+        at += size
+        bias = None
+        if layer.bias is not None:
+            bias = np.array(state.p[at : at + layer.bias.size]).reshape(layer.bias.shape)
+            at += layer.bias.size
+        activation = _activation(layer.activation, name)
+        layers.append(Layer(weights, activation, bias=bias, train_bias=layer.train_bias))
     edited = Network(
         layers, loss=loss, batch_reduction=network.batch_reduction, names=network.names
     )
-    set_parameters(edited, state.p)
     return Example(
         network=edited,
         inputs=np.array(state.X, dtype=np.float64),
