@@ -540,7 +540,8 @@ def toml_of(edited: Example, original: Example) -> str:
 
 def download_name(example: Example) -> str:
     """The downloaded file's name: the example's file name with ``-edited``."""
-    stem = Path(example.path).stem if example.path else ""
+    path = example.path.removesuffix(" (built-in)")  # how load_example names a built-in one
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(path).stem).strip("-.") if path else ""
     return f"{stem or 'example'}-edited.toml"
 
 

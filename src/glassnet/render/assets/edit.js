@@ -281,7 +281,8 @@
     input.setAttribute("aria-describedby", id);
     var label = document.createElement("span");
     label.className = "gn-edit-name";
-    label.textContent = slot.name + " =";
+    // Under "Given" the name is already beside the field; on the diagram it says which.
+    label.textContent = anchor ? "=" : slot.name + " =";
     box.appendChild(label);
     box.appendChild(input);
     box.appendChild(message);
