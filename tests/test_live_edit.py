@@ -377,18 +377,20 @@ def test_diagram_values_open_a_field(context: Any, tmp_path: Path) -> None:
         for selector, name, text in clicks:
             p.click(selector)
             assert p.inner_text(".gn-edit-name") == f"{name} ="
+            if name in ("w5", "b2"):  # a weight's or bias's derivation opens too, as before
+                param = {"w5": "w1.0.0", "b2": "b1"}[name]
+                assert p.get_attribute(".glassnet", "data-gn-param") == param
             p.locator(".gn-edit-input").fill(text)
             p.keyboard.press("Enter")
             assert given_value(p, name) == text
-        # A click on a weight's value edits it instead of opening its derivation.
-        assert p.get_attribute(".glassnet", "data-gn-param") is None
         fragment = "i1=0.2&target_o2=0.5&w5=0.3&b2=-1"
         report = page.report()
         assert report["hash"] == "#" + fragment
         assert_shows(report, values(apply_fragment(example, fragment)), switched=False)
-        # A click on the weight's line still opens the derivation.
+        # A click on the weight's name opens its derivation only.
         p.click('svg.gn-diagram .gn-wlabel[data-id="w1.0.0"] .gn-name')
         assert p.get_attribute(".glassnet", "data-gn-param") == "w1.0.0"
+        assert p.locator(".gn-edit-input").count() == 0
     finally:
         page.close()
 

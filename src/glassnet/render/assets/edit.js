@@ -363,13 +363,11 @@
     if (editor && editor.box.contains(event.target)) { return; }
     var el = editable(event.target);
     if (el) { open(byName[el.getAttribute("data-name")], el, null); return; }
+    // After glassnet.js's own listener: a weight's or bias's derivation opens as before,
+    // and the field opens over the value that was clicked.
     var slot = onDiagram(event.target);
-    if (slot) {
-      // Instead of the derivation that a click on a weight otherwise shows.
-      event.stopPropagation();
-      open(slot, null, event.target.closest("[data-f]"));
-    }
-  }, true);
+    if (slot) { open(slot, null, event.target.closest("[data-f]")); }
+  });
 
   root.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" && event.key !== " ") { return; }
