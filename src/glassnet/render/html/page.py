@@ -240,7 +240,6 @@ class _Page:
             )
         # One-line notices of the live page (a malformed fragment, a refused edit).
         lines.append('<p class="gn-notice" role="status" hidden></p>')
-        lines.append(self.edit_controls())
         lines.append("</header>")
         return "".join(lines)
 
@@ -279,15 +278,17 @@ class _Page:
         """Reset, Download and the activation and loss switches (``assets/edit.js``)."""
         if self.step_source is None:
             return ""
+        p = self.prefix
         return (
-            '<div class="gn-edit gn-js" hidden role="group" aria-label="Edit the example">'
+            f'<section class="gn-edit gn-js" hidden aria-labelledby="{p}-edit">'
+            f'<h2 id="{p}-edit">Change the numbers</h2>'
             '<p class="gn-edit-hint">Click a given value on the diagram or under <em>Given</em> '
             "(or Tab to it and press Enter) to change it: Enter applies, Escape cancels. "
             "The address keeps your edits.</p>"
             '<div class="gn-choices"></div><p class="gn-choice-msg" role="alert"></p>'
             '<div class="gn-edit-buttons">'
             '<button type="button" class="gn-reset">Reset to the file\'s values</button>'
-            '<button type="button" class="gn-download">Download as TOML</button></div></div>'
+            '<button type="button" class="gn-download">Download as TOML</button></div></section>'
         )
 
     def sample_bar(self) -> str:
@@ -322,7 +323,7 @@ class _Page:
             "<p>Click a weight or bias on the diagram, or choose one:</p>"
             f'<div class="gn-params" role="group" aria-label="Parameters">{buttons}</div>'
             '<div class="gn-derivation-body" aria-live="polite"></div></section>'
-            "</div>"
+            f"{self.edit_controls()}</div>"
         )
 
     def data(self) -> dict[str, Any]:
