@@ -222,6 +222,7 @@ def test_fragment_table_as_glassnet_live(context: Any, tmp_path: Path) -> None:
                     edited = apply_fragment(example, fragment)
                     assert_shows(report, values(edited), switched=switches(fragment))
                     assert report["notice"] == ""
+                    assert report["fragment"] == fragment_of(edited, example)
                     continue
                 assert not ok, fragment
                 with pytest.raises(GlassnetError) as error:
