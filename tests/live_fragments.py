@@ -48,7 +48,7 @@ FRAGMENTS: list[tuple[str, str, str | None, dict[str, Any]]] = [
     # Accepted.
     ("mazur", "", None, {"w5": 0.4, "eta": 0.5}),
     ("mazur", "#w5=0.3&i1=0.2&eta=0.1", None, {"w5": 0.3, "i1": 0.2, "eta": 0.1}),
-    ("mazur", "w5=-0&b2=-2.5E+2&w1=1e-7", None, {"w5": -0.0, "b2": -250.0, "w1": 1e-7}),
+    ("mazur", "w5=-0&b2=-2.5E+2&w1=1e-7", None, {"w5": 0.0, "b2": -250.0, "w1": 1e-7}),
     ("mazur", "w5=.5&w6=5.&target_o2=0.25&", None, {"w5": 0.5, "w6": 5.0, "target_o2": 0.25}),
     ("mazur", "w5=1e300", None, {"w5": 1e300}),
     ("mazur", "act2=tanh&loss=mse", None, {"act2": "tanh", "loss": "mse"}),

@@ -20,7 +20,7 @@ key            value
 =============  ==========================================================
 
 A number is written in decimal (``0.3``, ``-1.5e-7``; the grammar ``NUMBER``) and
-must be finite. Keys and values are percent-decoded (``i1%5B2%5D`` is ``i1[2]``);
+must be finite; ``-0`` reads as 0. Keys and values are percent-decoded (``i1%5B2%5D`` is ``i1[2]``);
 a ``+`` stays a plus. Only the values that differ from the file's are written,
 numbers as JavaScript's ``String(x)`` writes them (the shortest text that reads
 back as the same double; ``js_number``), so ``fragment_of`` here and the page's
@@ -252,7 +252,7 @@ def _number(key: str, text: str, *, positive: bool = False) -> float:
         raise _fail(key, f"expected a finite number, got '{text}'")
     if positive and not value > 0:
         raise _fail(key, f"expected a number > 0, got '{text}'")
-    return value
+    return value + 0.0  # -0 reads as 0, as the page's state (JSON) keeps it
 
 
 @dataclass

@@ -82,7 +82,8 @@
     if (slot.kind === "eta" && !(value > 0)) {
       return { problem: "expected a number > 0, got '" + text + "'" };
     }
-    return { value: value };
+    // -0 reads as 0: view.state is copied through JSON, which drops the sign.
+    return { value: value + 0 };
   }
 
   // Loss.bad_target of one sample's targets: "" when the loss accepts them.
