@@ -29,6 +29,10 @@ from glassnet.formula import HALF, ONE, TWO, Add, Call, Div, Expr, Group, Mul, N
 
 Array = NDArray[np.floating]
 
+#: How far from 1 the sum of a sample's targets may be when they must sum to 1
+#: (``Loss.targets_sum_to_one``): decimal probabilities rarely sum to 1 exactly.
+SUM_TOLERANCE = 1e-9
+
 
 def _softplus(x: Array) -> Array:
     """``log(1 + exp(x))`` without overflow."""
@@ -55,6 +59,11 @@ class Loss:
     #: True when a sample's targets are a distribution (>= 0, summing to 1), so a
     #: class label is a one-hot row.
     targets_sum_to_one: bool = False
+    #: The least and the greatest target it accepts (``None``: no bound). With
+    #: ``targets_sum_to_one`` this is what ``bad_target`` checks, and what the live
+    #: page checks an edited target against (``glassnet.live.target_rules``).
+    target_low: float | None = None
+    target_high: float | None = None
 
     def bad_target(self, target: Sequence[float]) -> str | None:
         """What is wrong with one sample's ``target`` for this loss, or ``None``."""
@@ -150,9 +159,10 @@ class CrossEntropy(Loss):
     requires_activation = "softmax"
     fused_with = "softmax"
     targets_sum_to_one = True
+    target_low = 0.0
 
     def bad_target(self, target: Sequence[float]) -> str | None:
-        if min(target) < 0 or abs(sum(target) - 1) > 1e-9:
+        if min(target) < self.target_low or abs(sum(target) - 1) > SUM_TOLERANCE:
             return f"{self.name} needs targets >= 0 that sum to 1, got {list(target)}"
         return None
 
@@ -187,9 +197,11 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     formula = "-(target log(out) + (1 - target) log(1 - out))"
     requires_activation = "sigmoid"
+    target_low = 0.0
+    target_high = 1.0
 
     def bad_target(self, target: Sequence[float]) -> str | None:
-        if not all(0 <= t <= 1 for t in target):
+        if not all(self.target_low <= t <= self.target_high for t in target):
             return f"{self.name} needs targets in [0, 1], got {list(target)}"
         return None
 

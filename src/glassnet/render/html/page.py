@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from glassnet.claims import MIN_DIGITS
+from glassnet.example import Example
 from glassnet.explanation import Explanation
 from glassnet.fast.compiled import parameters
 from glassnet.fast.javascript import (
@@ -27,6 +28,7 @@ from glassnet.fast.javascript import (
     live_functions,
     trainable,
 )
+from glassnet.live import edit_data
 from glassnet.quiz import questions
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
@@ -52,7 +54,7 @@ _DOCUMENT_CSS = (
 
 #: The live page's parts (``assets/``), each registering a plugin of the view that
 #: ``glassnet.js`` creates (see its header); only pages with a generated step carry them.
-LIVE_ASSETS: tuple[str, ...] = ("answer.js", "train.js")
+LIVE_ASSETS: tuple[str, ...] = ("edit.js", "answer.js", "train.js")
 
 
 #: Training on the page (``train_controls``): the updates a run makes by default, the most
@@ -324,6 +326,23 @@ class _Page:
             "</section>"
         )
 
+    def edit_controls(self) -> str:
+        """Reset, Download and the activation and loss switches (``assets/edit.js``)."""
+        if self.step_source is None:
+            return ""
+        p = self.prefix
+        return (
+            f'<section class="gn-edit gn-js" hidden aria-labelledby="{p}-edit">'
+            f'<h2 id="{p}-edit">Change the numbers</h2>'
+            '<p class="gn-edit-hint">Click a given value on the diagram or under <em>Given</em> '
+            "(or Tab to it and press Enter) to change it: Enter applies, Escape cancels. "
+            "The address keeps your edits.</p>"
+            '<div class="gn-choices"></div><p class="gn-choice-msg" role="alert"></p>'
+            '<div class="gn-edit-buttons">'
+            '<button type="button" class="gn-reset">Reset to the file\'s values</button>'
+            '<button type="button" class="gn-download">Download as TOML</button></div></section>'
+        )
+
     def sample_bar(self) -> str:
         """Which sample of a batch the diagram shows, and buttons to show another."""
         if not self.walk.switches_samples:
@@ -356,7 +375,7 @@ class _Page:
             "<p>Click a weight or bias on the diagram, or choose one:</p>"
             f'<div class="gn-params" role="group" aria-label="Parameters">{buttons}</div>'
             '<div class="gn-derivation-body" aria-live="polite"></div></section>'
-            "</div>"
+            f"{self.edit_controls()}</div>"
         )
 
     def data(self) -> dict[str, Any]:
@@ -385,6 +404,7 @@ class _Page:
             "given": self.given() if self.step_source is not None else None,
             "choices": choices(self.explanation.trace.network) if self.step_source else None,
             "train": self.train_data() if self.step_source is not None else None,
+            "edit": self.edit() if self.step_source is not None else None,
             "digits": self.digits,
         }
 
@@ -442,6 +462,22 @@ class _Page:
             if layer.bias is not None:
                 names += [network.names.bias(k, j) for j in range(layer.bias.size)]
         return {"names": names, "steps": TRAIN_STEPS, "max": TRAIN_MAX_STEPS}
+
+    def edit(self) -> dict[str, Any]:
+        """What editing needs (``glassnet.live.edit_data``): names, rules, the file template."""
+        ex, trace = self.explanation, self.explanation.trace
+        example = Example(
+            network=trace.network,
+            inputs=trace.inputs,
+            targets=trace.targets,
+            learning_rate=trace.learning_rate,
+            title=ex.title,
+            source=ex.source,
+            url=ex.url,
+            description=ex.description,
+            path=trace.example.path if trace.example else "",
+        )
+        return edit_data(example)
 
     def given(self) -> dict[str, Any]:
         """The generated step's arguments: parameters, inputs, targets, learning rate, and the
