@@ -224,7 +224,7 @@ class _Page:
         lines.append(
             f'<p class="gn-network">network {sizes}: {esc(layers)}; loss {esc(network.loss.name)}, '
             f"{network.batch_reduction} over {samples}; learning rate η = "
-            f"{format_significant(trace.learning_rate, self.digits)}</p>"
+            f"{self.eta_html()}</p>"
         )
         if ex.matrix_form:
             boxes = (
@@ -240,6 +240,14 @@ class _Page:
         lines.append('<p class="gn-notice" role="status" hidden></p>')
         lines.append("</header>")
         return "".join(lines)
+
+    def eta_html(self) -> str:
+        """The learning rate, named for the page's script, which shows it again after an edit."""
+        eta = self.explanation.trace.learning_rate
+        return (
+            f'<span class="gn-num" data-name="eta" data-value="{esc(repr(float(eta)))}">'
+            f"{format_significant(eta, self.digits)}</span>"
+        )
 
     def figure(self) -> str:
         p = self.prefix
@@ -332,6 +340,7 @@ class _Page:
             "history": self.training.data() if self.training else None,
             "given": self.given() if self.step_source is not None else None,
             "digits": self.digits,
+            "diagram": self.walk.live_data(),
         }
 
     def given(self) -> dict[str, Any]:
