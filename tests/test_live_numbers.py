@@ -82,11 +82,11 @@ def static(browser: Any) -> Iterator[Any]:
 
 
 def edit(rng: random.Random, p: list[float], x: Any, t: Any, eta: float, *, targets: bool):
-    """New numbers: about half the parameters and inputs redrawn (many change sign, so that
-    brackets around negative numbers move), the learning rate scaled, targets nudged where
-    the loss accepts any target."""
-    p = [rng.uniform(-1.5, 1.5) if rng.random() < 0.5 else v for v in p]
-    x = [[rng.uniform(-2, 2) if rng.random() < 0.5 else v for v in row] for row in x]
+    """New numbers: every parameter and input redrawn (so that a number left as the file's
+    anywhere shows; about half of them change sign, so brackets around negative numbers
+    move), the learning rate scaled, targets nudged where the loss accepts any target."""
+    p = [rng.uniform(-1.5, 1.5) for _ in p]
+    x = [[rng.uniform(-2, 2) for _ in row] for row in x]
     if targets:
         t = [[v + rng.uniform(-0.3, 0.3) for v in row] for row in t]
     return p, x, t, eta * rng.uniform(0.3, 3.0)

@@ -217,7 +217,8 @@
 
   // Python's "%.{d}f" of a finite double: toFixed rounds the exact binary value to nearest
   // but breaks an exact tie away from zero, Python to even. toFixed(100) is exact for the
-  // values format_decimal gives it (|v| < 1e6 and at least 1e-14: at most 60 decimals).
+  // values decimal gives it (at least 10**(3 - digits) >= 0.1, as the diagram has at most
+  // DIAGRAM_DIGITS = 4 decimals: a double of 0.1 or more has at most 56 binary decimals).
   function fixed(v, d) {
     var a = Math.abs(v), text = a.toFixed(d), exact = a.toFixed(100);
     var point = exact.indexOf("."), cut = d > 0 ? point + 1 + d : point;
