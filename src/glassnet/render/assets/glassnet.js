@@ -21,6 +21,9 @@
  *                           listeners are called (view.on) and "glassnet:update" is fired
  *   view.on(fn)             fn(view) after every view.set
  *   view.format(v)          v to the page's significant digits, as the steps show it
+ *   view.shown(name)        the value of a check name as the page shows it (rounding noise
+ *                           of the file's numbers is 0 while the edit leaves it as it was)
+ *   view.scale()            the diagram's scales {w, v} for line widths and shades
  *   view.notice(text)       a one-line notice at the top of the view ("" hides it)
  *   view.go(i)              show stop i of the step controls
  *   view.copyState(state)   a deep copy of a state */
