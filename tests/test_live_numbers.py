@@ -482,3 +482,36 @@ def test_diagram_labels_format_as_python(context: Any, tmp_path: Path, digits: i
         page.assert_clean()
     finally:
         page.page.close()
+
+
+def test_a_name_the_step_no_longer_computes_is_marked_stale(context: Any, tmp_path: Path) -> None:
+    """If the state shown has no value for a name (a step of another activation or loss),
+    its elements keep their text, lose data-gn-live and are marked gn-stale; the file's
+    numbers again make them live."""
+    path = tmp_path / "mazur.html"
+    path.write_text(render_html(explain_example(load_example("mazur"))), encoding="utf-8")
+    page = Watched(context, path)
+    try:
+        marks = page.page.evaluate(
+            """() => {
+                const view = window.glassnetViews.gn, step = view.step;
+                const marks = () => Array.from(document.querySelectorAll('[data-name="net_h1"]'))
+                    .map(e => [e.classList.contains('gn-stale'), e.dataset.gnLive || '']);
+                view.step = (state) => {
+                    const values = step(state);
+                    delete values.net_h1;
+                    return values;
+                };
+                view.set(view.file);
+                const stale = marks();
+                view.step = step;
+                view.set(view.file);
+                return [stale, marks()];
+            }"""
+        )
+        stale, live = marks
+        assert len(stale) == 2 and all(m == [True, ""] for m in stale)  # the value, out_h1's
+        assert all(m == [False, "1"] for m in live)
+        page.assert_clean()
+    finally:
+        page.page.close()

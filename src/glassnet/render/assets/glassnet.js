@@ -300,10 +300,13 @@
   // A step's value (.gn-value) is "= value" in <math>; a number inside a formula
   // (.gn-num in MathML, MathMLFormatter.live_number) is the number, in brackets where it
   // is negative and data-paren says its place needs them; .gn-num in HTML is plain text.
+  // A name the step did not compute (a step that another activation or loss does not have)
+  // keeps its old text, marked gn-stale and no longer data-gn-live, never passed off as new.
   function writeValues(root, values, digits, shown) {
     all(root, "[data-name]").forEach(function (el) {
       var name = el.getAttribute("data-name");
-      if (!has(values, name)) { return; }
+      el.classList.toggle("gn-stale", !has(values, name));
+      if (!has(values, name)) { el.removeAttribute("data-gn-live"); return; }
       el.setAttribute("data-value", String(values[name]));
       var text = significant(shown(name), digits);
       if (el.classList.contains("gn-num")) {
