@@ -82,8 +82,10 @@ def static(browser: Any) -> Iterator[Any]:
         ctx.close()
 
 
-#: The text of each value in the list of every step (not the panels' copies), by name.
-TEXTS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.gn-all [data-name]'))
+#: The text of each step's value in the list of every step (not the panels' copies, nor the
+#: numbers inside formulas, which tests/test_live_numbers.py reads), by name.
+TEXTS = """() => Object.fromEntries(Array.from(
+                 document.querySelectorAll('.gn-all .gn-value[data-name]'))
                  .map(e => [e.dataset.name, e.textContent]))"""
 
 

@@ -20,12 +20,15 @@ import pytest
 
 from glassnet.cli import main
 from glassnet.engine import backprop
+from glassnet.example import parse_example
 from glassnet.examples import load_example
 from glassnet.explanation import explain, explain_example
 from glassnet.formula import Add, Div, Group, Mul, Num, Partial, Sub, Sym
 from glassnet.network import Layer, Network
 from glassnet.render.html import render_fragment, render_html
+from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import MathMLFormatter, format_decimal
+from test_rounding_noise import NOISY
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLES = Path(__file__).parents[1] / "src" / "glassnet" / "examples"
@@ -362,12 +365,14 @@ def test_steps_walk_forward_neuron_by_neuron_then_back(capsys: pytest.CaptureFix
     # Every step of the controls lights up something different from the one before.
     highlights = [tuple(s["hl"]) for s in data["stops"]]
     assert all(a != b for a, b in itertools.pairwise(highlights))
-    # The forward step of h1 reveals out_h1 on the diagram, the update of w5 its new value.
+    # The forward step of h1 reveals out_h1 on the diagram, the update of w5 its new value;
+    # each with its check name and the text before it, for the script after an edit.
     h1 = next(s for s in data["stops"] if s["t"] == "Forward pass · h1")
-    assert ["n0.0", "v", "0.5933", 0.5932699921071872, 0, 0] in h1["set"]
+    assert ["n0.0", "v", "0.5933", 0.5932699921071872, 0, 0, "out_h1", ""] in h1["set"]
     w5 = next(s for s in data["stops"] if s["t"].endswith("w5+"))
-    [(element, field, text, value, new, sample)] = w5["set"]
+    [(element, field, text, value, new, sample, name, before)] = w5["set"]
     assert (element, field, text, new, sample) == ("w1.0.0", "v", "0.3589", 1, -1)
+    assert (name, before) == ("w5+", "")
     assert value == pytest.approx(0.358916479717885, abs=1e-14)
 
 
@@ -383,8 +388,8 @@ def test_a_batch_walks_sample_by_sample() -> None:
     h1 = next(s for s in stops if s["t"] == "Forward pass · h1, sample 2")
     assert h1["sm"] == 1
     out = float(trace.layers[0].out[1, 0])
-    assert ["n0.0", "v", format_decimal(out, 4), out, 0, 1] in h1["set"]
-    base = page.data()["base"]
+    assert ["n0.0", "v", format_decimal(out, 4), out, 0, 1, "out_h1[2]", ""] in h1["set"]
+    base = [s[:6] for s in page.data()["base"]]
     assert ["x0", "v", "-1", -1.0, 0, 1] in base and ["x1", "v", "0.5", 0.5, 0, 1] in base
     assert ["x0", "v", "0.25", 0.25, 0, 2] in base and ["x0", "v", "2", 2.0, 0, 0] in base
     assert page.data()["samples"] == 3
@@ -539,7 +544,7 @@ def test_a_diverged_update_still_renders() -> None:
     assert last_number(page.steps["E_total"]) == "∞"
     # The JSON has no NaN or Infinity (which JSON.parse rejects): the labels carry the text.
     e_total = next(s for s in page.data()["stops"] if s["t"].startswith("Error"))["set"][-1]
-    assert e_total == ["E", "v", "E_total = ∞", None, 0, -1]
+    assert e_total == ["E", "v", "E_total = ∞", None, 0, -1, "E_total", "E_total = "]
 
 
 # -- training ----------------------------------------------------------------
@@ -660,3 +665,97 @@ def test_a_heading_with_odd_names_stays_text(
     text = page_of(str(evil_example(tmp_path)), capsys=capsys)
     # "<h1>" is a neuron's name: escaped inside the math, never markup.
     assert "<h4>&lt;h1&gt;: <math><msub><mi>δ</mi><mi>&lt;h1&gt;</mi></msub>" in text
+
+
+# -- numbers that name their value (the live page) ----------------------------------------
+
+#: A number that names its value, as MathMLFormatter(live=True) writes it: the wrapper and
+#: the number inside (with brackets of its own where it is negative and its place needs them).
+LIVE_NUMBER = re.compile(
+    r'<mrow class="gn-num" data-name="[^"]*" data-value="[^"]*"( data-paren)?>'
+    r"((?:<mrow><mo>\(</mo>)?(?:<mn>[^<]*</mn>|<mrow><mo>−</mo><mn>[^<]*</mn></mrow>)"
+    r"(?:<mo>\)</mo></mrow>)?)</mrow>"
+)
+
+
+def numbers_of(expr: object) -> list[Num]:
+    """Every number of a formula tree, in order."""
+    if isinstance(expr, Num):
+        return [expr]
+    found: list[Num] = []
+    for child in vars(expr).values() if expr is not None else ():
+        for item in child if isinstance(child, tuple) else (child,):
+            if not isinstance(item, str | int | float | bool) and item is not None:
+                found += numbers_of(item)
+    return found
+
+
+def test_live_mathml_of_mazur_differs_from_the_static_only_where_intended() -> None:
+    """Mazur's live MathML is the static MathML with each number of a trace value wrapped
+    (``gn-num``, its check name and double), and nothing else, except in dE/db2 = δ_o1·1 +
+    δ_o2·1 with δ_o2 < 0, where the brackets go around −0.0380982365 rather than the product;
+    every number but the formulas' constants names its value (ref), with that value."""
+    explanation = explain_example(load_example("mazur"))
+    values = explanation_to_dict(explanation)["values"]
+    live, plain = MathMLFormatter(9, live=True), MathMLFormatter(9)
+    wrapped, moved = 0, {}
+    for step in explanation.steps():
+        for expr in (step.formula, step.numbers):
+            if expr is None:
+                continue
+            text = live.format(expr)
+            if LIVE_NUMBER.sub(r"\2", text) != plain.format(expr):
+                moved[step.key] = (glyphs(text), glyphs(plain.format(expr)))
+            nums = numbers_of(expr)
+            named = [n for n in nums if n.ref is not None]
+            assert len(LIVE_NUMBER.findall(text)) == len(named)
+            assert all(values[n.ref] == n.value for n in named)
+            assert {n.value for n in nums if n.ref is None} <= {0.5, 1.0, 2.0}
+            wrapped += len(named)
+    assert moved == {
+        "dE/db2": ("0.138498562·1+(−0.0380982365)·1", "0.138498562·1+(−0.0380982365·1)")
+    }
+    # forward 4·5 + 4, error 3·2, backward 2·(6 + 2·3) + 2 + 2·(10 + 2·3) + 2, the
+    # updates of the 8 weights 8·3 (Mazur's biases are frozen)
+    assert wrapped == 24 + 6 + 60 + 24
+
+
+def glyphs(ml: str) -> str:
+    """The text of MathML, without its tags."""
+    return re.sub("<[^>]*>", "", ml)
+
+
+@pytest.mark.parametrize("name", ["mazur", "hill", "lamsal", "noisy"])
+def test_every_number_of_a_trace_value_names_it(name: str) -> None:
+    """Each number that shows a value of the trace carries its check name, equal to the
+    value (0 where it is rounding noise, as every format shows it); the others are the
+    formulas' constants."""
+    example = parse_example(NOISY) if name == "noisy" else load_example(name)
+    explanation = explain_example(example)
+    values = explanation_to_dict(explanation)["values"]
+    noise = {s.key for s in explanation.steps() if s.noise}
+    n = explanation.trace.n_samples
+    constants = {0.5, 1.0, 2.0, float(n), float(explanation.trace.targets.shape[1])}
+    for step in explanation.steps():
+        for num in numbers_of(step.numbers):
+            if num.ref is None:
+                assert num.value in constants, (step.key, num)
+            else:
+                assert values[num.ref] == num.value or (num.ref in noise and num.value == 0)
+
+
+def test_live_brackets_go_around_the_negative_number_only() -> None:
+    """0.2·1 + (−0.3·0.5) in the static MathML is 0.2·1 + (−0.3)·0.5 on the page, so that an
+    edit that makes −0.3 positive changes that number's element only."""
+    step = explain_example(parse_example(NOISY)).step("net_h1[1]")
+    assert step.numbers is not None
+
+    assert glyphs(MathMLFormatter(9).format(step.numbers)) == "0.2·1+(−0.3·0.5)+0.1·(−1.5)+0.1·1"
+    live = MathMLFormatter(9, live=True).format(step.numbers)
+    assert glyphs(live) == "0.2·1+(−0.3)·0.5+0.1·(−1.5)+0.1·1"
+    # Every number in a place where a negative one needs brackets is marked (data-paren),
+    # whatever its sign; only the negative ones have them.
+    marked = re.findall(r'data-name="([^"]*)" data-value="[^"]*" data-paren', live)
+    assert marked == ["x1[1]", "w2", "x2[1]", "w3", "x3[1]", "b1"]
+    bracketed = [m.group(0) for m in LIVE_NUMBER.finditer(live) if "(" in m.group(2)]
+    assert [re.findall(r'data-name="([^"]*)"', b)[0] for b in bracketed] == ["w2", "x3[1]"]

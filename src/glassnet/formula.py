@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,9 +24,16 @@ class Expr:
 
 @dataclass(frozen=True)
 class Num(Expr):
-    """A number, formatted by the renderer (significant digits are its choice)."""
+    """A number, formatted by the renderer (significant digits are its choice).
+
+    ``ref`` is the ``glassnet check`` name of the value the number shows (``w5``,
+    ``out_h1``, ``delta_o1[2]``) when it is one of the explanation's values, so that
+    the live HTML page can show the value its generated step computes after an edit.
+    It does not take part in comparisons: ``Num(0.4, "w5") == Num(0.4)``.
+    """
 
     value: float
+    ref: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,7 @@ def _size(term: Expr) -> float | None:
 def _zeroed(expr: Expr, noise: set[float]) -> Expr:
     """``expr`` with every number whose value is in ``noise`` shown as 0."""
     if isinstance(expr, Num):
-        return Num(0.0) if float(expr.value) in noise else expr
+        return Num(0.0, expr.ref) if float(expr.value) in noise else expr
     changes: dict[str, Expr | tuple[Expr, ...]] = {}
     for f in fields(expr):  # type: ignore[arg-type]
         child = getattr(expr, f.name)

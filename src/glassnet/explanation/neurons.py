@@ -42,6 +42,15 @@ class NeuronBuilder:
     def suffix(self, s: int) -> str:
         return f"[{s + 1}]" if self.batch else ""
 
+    def out_target(self, s: int, j: int) -> tuple[Num, Num]:
+        """Output neuron j's output and target for sample s, as numbers naming their values."""
+        last = self.trace.layers[-1]
+        o, sfx = self.neuron(last.index, j), self.suffix(s)
+        return (
+            Num(last.out[s, j], f"out_{o}{sfx}"),
+            Num(self.trace.targets[s, j], f"target_{o}{sfx}"),
+        )
+
     def neuron(self, layer: int, j: int) -> str:
         return self.names.node(layer, j)
 
@@ -61,6 +70,12 @@ class NeuronBuilder:
         if isinstance(expr, Mul):  # a chain-rule product: the first factor carries the mark
             return Mul((self.at(expr.factors[0], s), *expr.factors[1:]))
         return expr
+
+    def out_key(self, layer: int, j: int, s: int) -> str:
+        """The check name of a neuron's output (an input of the network for layer -1)."""
+        if layer < 0:
+            return self.names.input(j) + self.suffix(s)
+        return f"out_{self.neuron(layer, j)}{self.suffix(s)}"
 
     def out_sym(self, layer: int, j: int) -> Sym:
         """The output of a neuron, or an input of the network for layer -1."""
@@ -135,7 +150,10 @@ class NeuronBuilder:
         for s in range(t.n_samples):
             for lt in t.layers:
                 nets = tuple(Sym("net", self.neuron(lt.index, k)) for k in range(lt.net.shape[1]))
-                net_values = tuple(Num(v) for v in lt.net[s])
+                net_values = tuple(
+                    Num(v, f"net_{self.neuron(lt.index, k)}{self.suffix(s)}")
+                    for k, v in enumerate(lt.net[s])
+                )
                 for j in range(lt.net.shape[1]):
                     n = self.neuron(lt.index, j)
                     block = Block(f"{n}{self.sample_label(s)}")
@@ -166,12 +184,13 @@ class NeuronBuilder:
         for i in range(lt.weights.shape[1]):
             w = self.names.weight(lt.index, j, i)
             symbols.append(Mul((Sym(w), self.out_sym(lt.index - 1, i))))
-            numbers.append(Mul((Num(lt.weights[j, i]), Num(lt.inputs[s, i]))))
+            x = Num(lt.inputs[s, i], self.out_key(lt.index - 1, i, s))
+            numbers.append(Mul((Num(lt.weights[j, i], w), x)))
             touches += [w, self.neuron(lt.index - 1, i)]
         if lt.bias is not None:
             b = self.names.bias(lt.index, j)
             symbols.append(Mul((Sym(b), ONE)))
-            numbers.append(Mul((Num(_entry(lt.bias, j)), ONE)))
+            numbers.append(Mul((Num(_entry(lt.bias, j), b), ONE)))
             touches.append(b)
         return Step(
             f"net_{n}{self.suffix(s)}",
@@ -205,7 +224,7 @@ class NeuronBuilder:
                         f"E_{o}{self.suffix(s)}",
                         Sym("E", o),
                         loss.term_expr(Sym("out", o), Sym("target", o), n_out),
-                        loss.term_expr(Num(last.out[s, j]), Num(t.targets[s, j]), n_out),
+                        loss.term_expr(*self.out_target(s, j), n_out),
                         t.loss_terms[s, j],
                         (o,),
                     )
@@ -216,7 +235,12 @@ class NeuronBuilder:
                     f"E_total{self.suffix(s)}",
                     E_TOTAL,
                     Add(tuple(terms)),
-                    Add(tuple(Num(v) for v in t.loss_terms[s])),
+                    Add(
+                        tuple(
+                            Num(v, f"E_{self.neuron(last.index, j)}{self.suffix(s)}")
+                            for j, v in enumerate(t.loss_terms[s])
+                        )
+                    ),
                     t.sample_losses[s],
                 )
             )
@@ -230,7 +254,12 @@ class NeuronBuilder:
                             "E_total",
                             E_TOTAL,
                             self.reduce([Sym("E", f"total[{s + 1}]") for s in range(t.n_samples)]),
-                            self.reduce([Num(v) for v in t.sample_losses]),
+                            self.reduce(
+                                [
+                                    Num(v, f"E_total{self.suffix(s)}")
+                                    for s, v in enumerate(t.sample_losses)
+                                ]
+                            ),
                             t.loss,
                         )
                     ],
@@ -306,7 +335,7 @@ class NeuronBuilder:
             loss = self.network.loss
             n_out = lt.out.shape[1]
             target = Sym("target", n)
-            numbers = (Num(lt.out[s, j]), Num(self.trace.targets[s, j]))
+            numbers = self.out_target(s, j)
             block.steps.append(
                 Step(
                     f"dE/dout_{n}{sfx}",
@@ -325,7 +354,9 @@ class NeuronBuilder:
                     f"dout_{n}/dnet_{n}{sfx}",
                     Partial(out, net),
                     act.derivative_expr(net, out),
-                    act.derivative_expr(Num(lt.net[s, j]), Num(lt.out[s, j])),
+                    act.derivative_expr(
+                        Num(lt.net[s, j], f"net_{n}{sfx}"), Num(lt.out[s, j], f"out_{n}{sfx}")
+                    ),
                     lt.dout_dnet[s, j],
                     (n,),
                 )
@@ -334,13 +365,16 @@ class NeuronBuilder:
         if lt.combined:
             loss = self.network.loss
             formula = loss.combined_expr(out, Sym("target", n))
-            numbers_expr: Expr | None = loss.combined_expr(
-                Num(lt.out[s, j]), Num(self.trace.targets[s, j])
-            )
+            numbers_expr: Expr | None = loss.combined_expr(*self.out_target(s, j))
             note = f"{loss.name} with {act.name}: the combined form"
         elif lt.dout_dnet is not None:
             formula = Mul((Partial(E_TOTAL, out), Partial(out, net)))
-            numbers_expr = Mul((Num(lt.dE_dout[s, j]), Num(lt.dout_dnet[s, j])))
+            numbers_expr = Mul(
+                (
+                    Num(lt.dE_dout[s, j], f"dE/dout_{n}{sfx}"),
+                    Num(lt.dout_dnet[s, j], f"dout_{n}/dnet_{n}{sfx}"),
+                )
+            )
             note = ""
         else:
             formula = Partial(E_TOTAL, net)
@@ -372,13 +406,13 @@ class NeuronBuilder:
                     key + sfx,
                     lhs,
                     Mul((Sym("δ", m), Sym(w))),
-                    Mul((Num(nxt.delta[s, k]), Num(nxt.weights[k, j]))),
+                    Mul((Num(nxt.delta[s, k], f"delta_{m}{sfx}"), Num(nxt.weights[k, j], w))),
                     lt.dE_dout_terms[s, k, j],
                     (m, w, n),
                 )
             )
             parts.append(lhs)
-            part_values.append(Num(lt.dE_dout_terms[s, k, j]))
+            part_values.append(Num(lt.dE_dout_terms[s, k, j], key + sfx))
         steps.append(
             Step(
                 f"dE/dout_{n}{sfx}",
@@ -441,7 +475,7 @@ class NeuronBuilder:
                     f"dE/d{w}{sfx}",
                     Partial(E_TOTAL, Sym(w)),
                     Mul((*factors, Partial(net, Sym(w)))),
-                    Mul((*values, Num(lt.inputs[s, i]))),
+                    Mul((*values, Num(lt.inputs[s, i], f"dnet_{n}/d{w}{sfx}"))),
                     lt.grad_weights_per_sample[s, j, i],
                     (w, n, source, *self.downstream(lt.index, j)),
                 )
@@ -458,7 +492,9 @@ class NeuronBuilder:
                             for s in range(self.trace.n_samples)
                         ]
                     ),
-                    self.reduce([Num(v) for v in per_sample]),
+                    self.reduce(
+                        [Num(v, f"dE/d{w}{self.suffix(s)}") for s, v in enumerate(per_sample)]
+                    ),
                     lt.grad_weights[j, i],
                     (w,),
                 )
@@ -468,13 +504,17 @@ class NeuronBuilder:
     def delta_factors(self, lt: LayerTrace, j: int, s: int) -> tuple[list[Expr], list[Expr]]:
         """The chain-rule factors that make ``δ``: symbols and their values."""
         n = self.neuron(lt.index, j)
+        sfx = self.suffix(s)
         out, net = Sym("out", n), Sym("net", n)
         if lt.dout_dnet is not None and not lt.combined:
             return (
                 [Partial(E_TOTAL, out), Partial(out, net)],
-                [Num(lt.dE_dout[s, j]), Num(lt.dout_dnet[s, j])],
+                [
+                    Num(lt.dE_dout[s, j], f"dE/dout_{n}{sfx}"),
+                    Num(lt.dout_dnet[s, j], f"dout_{n}/dnet_{n}{sfx}"),
+                ],
             )
-        return [Sym("δ", n)], [Num(lt.delta[s, j])]
+        return [Sym("δ", n)], [Num(lt.delta[s, j], f"delta_{n}{sfx}")]
 
     def downstream(self, layer: int, j: int) -> list[str]:
         """Every neuron and weight between neuron j of ``layer`` and the outputs."""
@@ -510,7 +550,7 @@ class NeuronBuilder:
                 for j in group:
                     n = self.neuron(lt.index, j)
                     symbols.append(Mul((Sym("δ", n), Partial(Sym("net", n), Sym(b)))))
-                    numbers.append(Mul((Num(lt.delta[s, j]), ONE)))
+                    numbers.append(Mul((Num(lt.delta[s, j], f"delta_{n}{sfx}"), ONE)))
                 value = lt.grad_bias_per_sample[s] if shared else lt.grad_bias_per_sample[s, index]
                 per_sample.append(value)
                 block.steps.append(
@@ -535,7 +575,9 @@ class NeuronBuilder:
                                 for s in range(self.trace.n_samples)
                             ]
                         ),
-                        self.reduce([Num(v) for v in per_sample]),
+                        self.reduce(
+                            [Num(v, f"dE/d{b}{self.suffix(s)}") for s, v in enumerate(per_sample)]
+                        ),
                         grad,
                         (b,),
                     )
@@ -603,7 +645,10 @@ class NeuronBuilder:
             f"{name}+",
             Sym(name, updated=True),
             Sub(Sym(name), Mul((ETA, Partial(E_TOTAL, Sym(name))))),
-            Sub(Num(old), Mul((Num(self.trace.learning_rate), Num(grad)))),
+            Sub(
+                Num(old, name),
+                Mul((Num(self.trace.learning_rate, "eta"), Num(grad, f"dE/d{name}"))),
+            ),
             new,
             (name,),
         )

@@ -17,6 +17,23 @@ the diagram's short labels.
 >>> format_decimal(0.593269992107187, 4)
 '0.5933'
 
+In ``live`` mode (the HTML page's steps) a number that names its value (``Num.ref``)
+is an ``<mrow class="gn-num">`` carrying that name (``data-name``) and the double
+(``data-value``), which the page's script rewrites from its generated step after an
+edit. Such a number brackets itself where a negative number needs brackets
+(``data-paren``): ``0.15·0.05 + (−0.3)·0.1`` rather than ``0.15·0.05 + (−0.3·0.1)``,
+so that an edit that flips its sign changes that element only.
+
+>>> from glassnet.formula import Add, Mul
+>>> import re
+>>> def text(ml): return re.sub("<[^>]*>", "", ml)
+>>> e = Add((Num(0.1, "w1"), Mul((Num(-0.3, "w2"), Num(0.5)))))
+>>> text(MathMLFormatter(live=True).format(e)), text(MathMLFormatter().format(e))
+('0.1+(−0.3)·0.5', '0.1+(−0.3·0.5)')
+>>> for tag in re.findall("<mrow class[^>]*>", MathMLFormatter(live=True).format(e)):
+...     print(tag)
+<mrow class="gn-num" data-name="w1" data-value="0.1">
+<mrow class="gn-num" data-name="w2" data-value="-0.3" data-paren>
 """
 
 from __future__ import annotations
@@ -90,10 +107,11 @@ def _t(text: str) -> str:
 
 
 class MathMLFormatter:
-    """Formats a formula tree as a MathML ``<math>`` element."""
+    """Formats a formula tree as a MathML ``<math>`` element (``live``: see the module)."""
 
-    def __init__(self, digits: int = 9):
+    def __init__(self, digits: int = 9, *, live: bool = False):
         self.digits = digits
+        self.live = live
 
     def __call__(self, expr: Expr, *, prefix: str = "") -> str:
         """``<math>`` around the formula; ``prefix`` is MathML put before it (an ``=``)."""
@@ -105,8 +123,26 @@ class MathMLFormatter:
             return f"<mrow><mo>{MINUS}</mo><mn>{_t(text[1:])}</mn></mrow>"
         return f"<mn>{_t(text)}</mn>"
 
-    def format(self, e: Expr) -> str:
+    def live_number(self, e: Num, *, paren: bool) -> str:
+        """A number naming its value, as the page's script rewrites it (``writeValues`` in
+        ``glassnet.js``): brackets around a negative one where ``paren``."""
+        assert e.ref is not None
+        inner = self.number(e.value)
+        negative = format_significant(e.value, self.digits).startswith("-")
+        if paren and negative:
+            inner = self.parens(inner)
+        marker = " data-paren" if paren else ""
+        return (
+            f'<mrow class="gn-num" data-name="{escape(e.ref)}" '
+            f'data-value="{escape(repr(float(e.value)))}"{marker}>{inner}</mrow>'
+        )
+
+    def format(self, e: Expr, *, lead: bool = False) -> str:
+        """``lead``: a negative number this formula begins with needs brackets (live mode,
+        where a number that names its value brackets itself; see ``operand``)."""
         if isinstance(e, Num):
+            if self.live and e.ref is not None:
+                return self.live_number(e, paren=lead)
             return self.number(e.value)
         if isinstance(e, Sym):
             return self.symbol(e)
@@ -117,19 +153,23 @@ class MathMLFormatter:
             bottom = f"<mrow><mo>∂</mo>{self.format(e.bottom)}</mrow>"
             return f"<mfrac>{top}{bottom}</mfrac>"
         if isinstance(e, Add):
-            parts = [self.operand(t, negative_parens=k > 0) for k, t in enumerate(e.terms)]
+            parts = [
+                self.operand(t, negative_parens=k > 0, lead=lead and k == 0)
+                for k, t in enumerate(e.terms)
+            ]
             return "<mrow>" + "<mo>+</mo>".join(parts) + "</mrow>"
         if isinstance(e, Sub):
-            left = self.operand(e.left)
+            left = self.operand(e.left, lead=lead)
             right = self.operand(e.right, negative_parens=True)
             return f"<mrow>{left}<mo>{MINUS}</mo>{right}</mrow>"
         if isinstance(e, Mul):
             parts = [
-                self.operand(f, negative_parens=k > 0, tight=True) for k, f in enumerate(e.factors)
+                self.operand(f, negative_parens=k > 0, tight=True, lead=lead and k == 0)
+                for k, f in enumerate(e.factors)
             ]
             return "<mrow>" + "<mo>·</mo>".join(parts) + "</mrow>"
         if isinstance(e, Hadamard):
-            left = self.operand(e.left, tight=True)
+            left = self.operand(e.left, tight=True, lead=lead)
             right = self.operand(e.right, tight=True)
             return f"<mrow>{left}<mo>⊙</mo>{right}</mrow>"
         if isinstance(e, Div):
@@ -161,15 +201,37 @@ class MathMLFormatter:
     def parens(self, body: str) -> str:
         return f"<mrow><mo>(</mo>{body}<mo>)</mo></mrow>"
 
-    def operand(self, e: Expr, *, negative_parens: bool = False, tight: bool = False) -> str:
-        """An operand, in parentheses where the reader would misread it otherwise."""
-        text = self.format(e)
+    def operand(
+        self, e: Expr, *, negative_parens: bool = False, tight: bool = False, lead: bool = False
+    ) -> str:
+        """An operand, in parentheses where the reader would misread it otherwise.
+
+        In live mode a formula that begins with a number naming its value leaves the
+        brackets to that number (``lead``), whose sign may change after an edit.
+        """
         compound = (Add, Sub, Cond) + ((Mul, Hadamard) if tight else ())
         if isinstance(e, compound) or (isinstance(e, Neg) and tight):
-            return self.parens(text)
+            return self.parens(self.format(e))
+        if (negative_parens or lead) and self.leads_live(e):
+            return self.format(e, lead=True)
+        text = self.format(e)
         if negative_parens and self.starts_negative(e):
             return self.parens(text)
         return text
+
+    def leads_live(self, e: Expr) -> bool:
+        """Whether, in live mode, the formula as written begins with a number naming its value."""
+        if not self.live:
+            return False
+        if isinstance(e, Num):
+            return e.ref is not None
+        if isinstance(e, Mul):
+            return self.leads_live(e.factors[0])
+        if isinstance(e, Add):
+            return self.leads_live(e.terms[0])
+        if isinstance(e, Sub | Hadamard):
+            return self.leads_live(e.left)
+        return False
 
     def starts_negative(self, e: Expr) -> bool:
         """Whether the formula as written begins with a minus sign."""

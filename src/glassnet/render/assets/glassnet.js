@@ -4,7 +4,9 @@
  * JSON that glassnet.render.html wrote and writes text with textContent only (every label
  * may be user text). The numbers it computes come from the step function generated from
  * the formula trees (glassnet/fast/javascript.py), registered before this script as
- * window.glassnetSteps[view id]; this script has no arithmetic of its own.
+ * window.glassnetSteps[view id]; this script has no arithmetic of its own, only layout
+ * (line widths and shades, the largest |weight| they are scaled to) and formatting (the
+ * ports of format_significant and format_decimal, which equal Python's).
  *
  * The view (one per explanation on the page), given to every plugin that registered
  * itself before this script with (window.glassnetPlugins = window.glassnetPlugins || [])
@@ -19,6 +21,9 @@
  *                           listeners are called (view.on) and "glassnet:update" is fired
  *   view.on(fn)             fn(view) after every view.set
  *   view.format(v)          v to the page's significant digits, as the steps show it
+ *   view.shown(name)        the value of a check name as the page shows it (rounding noise
+ *                           of the file's numbers is 0 while the edit leaves it as it was)
+ *   view.scale()            the diagram's scales {w, v} for line widths and shades
  *   view.notice(text)       a one-line notice at the top of the view ("" hides it)
  *   view.go(i)              show stop i of the step controls
  *   view.copyState(state)   a deep copy of a state */
@@ -49,15 +54,38 @@
     return svg.gnIndex[id] || [];
   }
 
+  // The dashed lines of a bias (data-param the bias's id, their own data-id "b0>1").
+  function bySource(svg, id) {
+    if (!svg.gnSources) {
+      svg.gnSources = {};
+      all(svg, ".gn-edge[data-param]").forEach(function (el) {
+        var key = el.getAttribute("data-param");
+        if (key === el.getAttribute("data-id")) { return; }
+        (svg.gnSources[key] = svg.gnSources[key] || []).push(el);
+      });
+    }
+    return svg.gnSources[id] || [];
+  }
+
+  // entry: a DiagramSet of render/html/diagram.py, [id, field, text, value, is new, ...].
   function apply(svg, entry, scale) {
     var id = entry[0], field = entry[1], text = entry[2], value = entry[3], isNew = entry[4];
+    if (field === "v" && value !== null) {
+      bySource(svg, id).forEach(function (edge) {
+        edge.classList.toggle("gn-neg", value < 0);
+        edge.classList.toggle("gn-pos", !(value < 0));
+        all(edge, ".gn-line").forEach(function (line) {
+          line.setAttribute("stroke-width", String(width(value, scale.w)));
+        });
+      });
+    }
     byId(svg, id).forEach(function (el) {
       all(el, '[data-f="' + field + '"]').forEach(function (f) { f.textContent = text; });
       if (field !== "v") { return; }
       el.classList.toggle("gn-new", !!isNew);
       if (value === null) { return; }
       el.classList.toggle("gn-neg", value < 0);
-      el.classList.toggle("gn-pos", value >= 0);
+      el.classList.toggle("gn-pos", !(value < 0));
       all(el, ".gn-line").forEach(function (line) {
         line.setAttribute("stroke-width", String(width(value, scale.w)));
       });
@@ -170,22 +198,59 @@
     return (negative ? "-" : "") + text;
   }
 
+  // significant_digits of glassnet/render/text.py: wanted up to 15; past that, the fewest
+  // (at most 17) that give the double back.
+  function significantDigits(v, wanted) {
+    if (wanted <= 15 || !isFinite(v)) { return wanted; }
+    for (var k = 15; k < 17; k += 1) {
+      if (k >= wanted || Number(formatG(v, k)) === v) { return k; }
+    }
+    return Math.min(wanted, 17);
+  }
+
   // format_significant of glassnet/render/mathml.py (with text.significant_digits): digits
   // significant digits, past 15 only as many as tell the double apart; -0 is 0.
   function significant(v, digits) {
     if (isNaN(v)) { return "NaN"; }
     if (!isFinite(v)) { return v > 0 ? "∞" : "-∞"; }
-    var n = digits;
-    if (digits > 15) {
-      n = Math.min(digits, 17);
-      for (var k = 15; k < 17; k += 1) {
-        if (k >= digits || Number(formatG(v, k)) === v) { n = k; break; }
-      }
-    }
-    var text = formatG(v, n);
+    var text = formatG(v, significantDigits(v, digits));
     return text === "-0" ? "0" : text;
   }
   window.glassnetFormat = significant;
+
+  // Python's "%.{d}f" of a finite double: toFixed rounds the exact binary value to nearest
+  // but breaks an exact tie away from zero, Python to even. toFixed(100) is exact for the
+  // values decimal gives it (at least 10**(3 - digits) >= 0.1, as the diagram has at most
+  // DIAGRAM_DIGITS = 4 decimals: a double of 0.1 or more has at most 56 binary decimals).
+  function fixed(v, d) {
+    var a = Math.abs(v), text = a.toFixed(d), exact = a.toFixed(100);
+    var point = exact.indexOf("."), cut = d > 0 ? point + 1 + d : point;
+    if (/^50*$/.test(exact.slice(d > 0 ? cut : point + 1))) {
+      var kept = exact.slice(0, cut);
+      if (Number(kept.charAt(kept.length - 1)) % 2 === 0) { text = kept; }
+    }
+    return (v < 0 ? "-" : "") + text;
+  }
+
+  // format_decimal of glassnet/render/mathml.py, for the diagram's labels: digits decimal
+  // places, trailing zeros dropped; significant digits below 10**(3 - digits) and from a
+  // million on. Math.log10 and Python's math.log10 agree on the floor (tested against
+  // Python around every power of ten in tests/test_live_numbers.py).
+  function decimal(v, digits) {
+    if (isNaN(v)) { return "NaN"; }
+    if (!isFinite(v)) { return v > 0 ? "∞" : "-∞"; }
+    if (v === 0) { return "0"; }
+    var a = Math.abs(v), text;
+    if (Number("1e" + (3 - digits)) <= a && a < 1e6) {
+      var leading = Math.floor(Math.log10(a));
+      var decimals = significantDigits(v, digits + leading + 1) - leading - 1;
+      text = trimZeros(fixed(v, Math.max(0, Math.min(digits, decimals))));
+    } else {
+      text = formatG(v, significantDigits(v, digits));
+    }
+    return text === "-0" ? "0" : text;
+  }
+  window.glassnetDecimal = decimal;
 
   var MATHML = "http://www.w3.org/1998/Math/MathML";
 
@@ -202,25 +267,80 @@
     return row;
   }
 
+  // MathMLFormatter.parens: ( and ) around a MathML element, in an <mrow>.
+  function mathParens(node) {
+    var row = document.createElementNS(MATHML, "mrow");
+    ["(", node, ")"].forEach(function (part) {
+      if (typeof part !== "string") { row.appendChild(part); return; }
+      var mo = document.createElementNS(MATHML, "mo");
+      mo.textContent = part;
+      row.appendChild(mo);
+    });
+    return row;
+  }
+
   function copyState(state) { return JSON.parse(JSON.stringify(state)); }
 
-  // Every value that carries a check name (data-name) gets the full double the generated
-  // step computed for it (data-value) and its text to the page's digits (rounding noise,
-  // data-noise, shows as 0, as in the explanation); data-gn-live marks it as written here.
-  function writeValues(root, values, digits) {
+  // Whether two states (JSON values) hold the same numbers and choices.
+  function same(a, b) {
+    if (a === b) { return true; }
+    if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+      return typeof a === "number" && typeof b === "number" && isNaN(a) && isNaN(b);
+    }
+    var ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every(function (k) {
+      return Object.prototype.hasOwnProperty.call(b, k) && same(a[k], b[k]);
+    });
+  }
+
+  function has(values, name) { return Object.prototype.hasOwnProperty.call(values, name); }
+
+  // Every element that carries a check name (data-name) gets the full double the generated
+  // step computed for it (data-value) and its text; data-gn-live marks it as written here.
+  // A step's value (.gn-value) is "= value" in <math>; a number inside a formula
+  // (.gn-num in MathML, MathMLFormatter.live_number) is the number, in brackets where it
+  // is negative and data-paren says its place needs them; .gn-num in HTML is plain text.
+  // A name the step did not compute (a step that another activation or loss does not have)
+  // keeps its old text, marked gn-stale and no longer data-gn-live, never passed off as new.
+  function writeValues(root, values, digits, shown) {
     all(root, "[data-name]").forEach(function (el) {
       var name = el.getAttribute("data-name");
-      if (!Object.prototype.hasOwnProperty.call(values, name)) { return; }
-      var value = values[name];
-      el.setAttribute("data-value", String(value));
-      var math = el.querySelector("math");
-      if (math && math.firstElementChild) {
-        var shown = el.hasAttribute("data-noise") ? 0 : value;
-        var equals = math.firstElementChild;
-        math.replaceChildren(equals, mathNumber(significant(shown, digits)));
+      el.classList.toggle("gn-stale", !has(values, name));
+      if (!has(values, name)) { el.removeAttribute("data-gn-live"); return; }
+      el.setAttribute("data-value", String(values[name]));
+      var text = significant(shown(name), digits);
+      if (el.classList.contains("gn-num")) {
+        if (el.namespaceURI !== MATHML) {
+          el.textContent = text;
+        } else {
+          var number = mathNumber(text);
+          var paren = el.hasAttribute("data-paren") && text.charAt(0) === "-";
+          el.replaceChildren(paren ? mathParens(number) : number);
+        }
+      } else {
+        var math = el.querySelector("math");
+        if (math && math.firstElementChild) {
+          math.replaceChildren(math.firstElementChild, mathNumber(text));
+        }
       }
       el.setAttribute("data-gn-live", "1");
     });
+  }
+
+  // The largest |value| of each group of names, then of the groups (at least 1e-12), as
+  // diagram_scales in render/html/drawing.py takes it: NumPy's max of a group with a NaN
+  // is NaN, which Python's max then passes over. Layout, like width and shade.
+  function largest(values, groups) {
+    var most = 1e-12;
+    groups.forEach(function (names) {
+      var group = -Infinity;
+      names.forEach(function (name) {
+        var v = has(values, name) ? Math.abs(values[name]) : NaN;
+        group = isNaN(v) || isNaN(group) ? NaN : Math.max(group, v);
+      });
+      if (group > most) { most = group; }
+    });
+    return most;
   }
 
   function makeView(root, data) {
@@ -229,6 +349,21 @@
     var live = typeof step === "function" && !!data.given;
     var listeners = [];
     var notice = root.querySelector(".gn-notice");
+    // Rounding noise (a sum that is 0 to a learner but not quite in float64) shows as 0, as in
+    // every format. The flag is Python's judgement of the file's numbers (mark_noise), and
+    // the script cannot judge a new sum without arithmetic of its own; so a value keeps
+    // showing 0 while the generated step gives exactly the double it gives for the file's
+    // numbers (the same sum of the same terms: an edit of eta leaves the forward pass's
+    // noise), and shows its exact double once an edit changes it.
+    var noisy = {};
+    all(root, ".gn-value[data-noise][data-name]").forEach(function (el) {
+      noisy[el.getAttribute("data-name")] = true;
+    });
+    var fileValues = {};
+    function shown(name) {
+      var value = view.values[name];
+      return noisy[name] === true && value === fileValues[name] ? 0 : value;
+    }
     var view = {
       root: root,
       data: data,
@@ -249,11 +384,21 @@
       },
       go: function () {},
       refresh: function () {},
+      shown: shown,
+      // The scales of the diagram's line widths and shades: the file's (with any training
+      // history shown) until an edit, then the largest weights and outputs of the state shown.
+      scale: function () {
+        if (!live || same(view.state, view.file) || !data.diagram) { return data.scale; }
+        return {
+          w: largest(view.values, data.diagram.scale.w),
+          v: largest(view.values, data.diagram.scale.v)
+        };
+      },
       set: function (state) {
         if (!live) { return; }
         view.state = copyState(state);
         view.values = view.step(view.state);
-        writeValues(root, view.values, data.digits);
+        writeValues(root, view.values, data.digits, shown);
         view.refresh();
         listeners.forEach(function (fn) { fn(view); });
         root.dispatchEvent(new CustomEvent("glassnet:update", { detail: view }));
@@ -261,7 +406,8 @@
     };
     if (live) {
       view.values = view.step(view.state);
-      writeValues(root, view.values, data.digits);
+      fileValues = view.values;
+      writeValues(root, view.values, data.digits, shown);
     }
     return view;
   }
@@ -291,6 +437,18 @@
 
     function ofSample(entry) { return entry[5] < 0 || entry[5] === sample; }
 
+    // A diagram value as the view's numbers show it: an entry naming a value of the
+    // explanation (entry[6], with the text before it in entry[7]) gets the generated
+    // step's value, its label written as format_decimal writes Python's.
+    function showing(entry) {
+      var name = entry[6];
+      if (!gnView.live || !name || !has(gnView.values, name)) { return entry; }
+      var value = gnView.shown(name);
+      var text = entry[7] + decimal(value, data.diagram.digits);
+      // A non-finite value is null, as in Python's JSON: the label says it, lines keep theirs.
+      return [entry[0], entry[1], text, isFinite(value) ? value : null, entry[4], entry[5]];
+    }
+
     // The diagram after the stops up to this one: each field's latest value, written once.
     function paint() {
       var latest = {}, order = [];
@@ -303,7 +461,8 @@
       data.base.forEach(keep);
       for (var k = 0; k <= index; k += 1) { stops[k].set.forEach(keep); }
       clear(svg);
-      order.forEach(function (key) { apply(svg, latest[key], data.scale); });
+      var scale = gnView.scale();
+      order.forEach(function (key) { apply(svg, showing(latest[key]), scale); });
       if (data.samples > 1) {
         note.textContent = "The diagram shows sample " + (sample + 1) + " of " + data.samples + ".";
         sampleButtons.forEach(function (b) {
@@ -356,9 +515,11 @@
       root.removeAttribute("data-gn-param");
     }
 
-    function select(pid, quiet) {
+    var derived = null;  // the parameter whose derivation the panel shows
+
+    // The derivation panel: copies of the steps of a parameter's chain rule and update.
+    function derive(pid) {
       var param = data.params[pid];
-      if (!param) { return; }
       var view = document.createElement("div");
       var title = document.createElement("h3");
       title.textContent = "Derivation of " + param.name;
@@ -375,6 +536,13 @@
         view.appendChild(update);
       }
       derivation.replaceChildren(view);
+      derived = pid;
+    }
+
+    function select(pid, quiet) {
+      var param = data.params[pid];
+      if (!param) { return; }
+      derive(pid);
       highlight(svg, param.hl, param.lb);
       // Bring the derivation into view unless it already starts in the upper half.
       var top = derivation.getBoundingClientRect().top;
@@ -436,11 +604,12 @@
     show(0);
 
     gnView.go = function (i) { show(i, true); };
-    // After an edit: the current stop and the open derivation again, with the new numbers.
+    // After an edit: the current stop and the derivation panel again, copied from the steps
+    // with their new numbers; a parameter chosen since the last step keeps its highlight.
     gnView.refresh = function () {
-      show(index);
       var open = root.getAttribute("data-gn-param");
-      if (open) { select(open, true); }
+      show(index);
+      if (open) { select(open, true); } else if (derived) { derive(derived); }
     };
     (window.glassnetPlugins || []).forEach(function (plugin) { plugin(gnView); });
     (window.glassnetViews = window.glassnetViews || {})[root.id] = gnView;

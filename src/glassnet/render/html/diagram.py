@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 DIAGRAM_DIGITS = 4
 
 # A value set on the diagram: (element id, field, text, number for colour/width, is new,
-# the sample it belongs to or -1 for every sample).
-DiagramSet = tuple[str, str, str, float | None, int, int]
+# the sample it belongs to or -1 for every sample); a value of the explanation that the
+# page's script shows again after an edit also has its check name and the text before
+# the number (``E = `` before E_o1's): ``glassnet.js`` rebuilds the text from them.
+DiagramSet = (
+    tuple[str, str, str, float | None, int, int]
+    | tuple[str, str, str, float | None, int, int, str, str]
+)
 
 
 def parameter_sets(

@@ -251,7 +251,7 @@ class _Page:
         lines.append(
             f'<p class="gn-network">network {sizes}: {esc(layers)}; loss {esc(network.loss.name)}, '
             f"{network.batch_reduction} over {samples}; learning rate η = "
-            f"{format_significant(trace.learning_rate, self.digits)}</p>"
+            f"{self.eta_html()}</p>"
         )
         if ex.matrix_form:
             boxes = (
@@ -293,6 +293,14 @@ class _Page:
             f"it in its place and press Enter (at least {MIN_DIGITS} significant digits, "
             "rounded or truncated; ? shows it).</p>"
             '<p class="gn-answer-progress" aria-live="polite"></p></div>'
+        )
+
+    def eta_html(self) -> str:
+        """The learning rate, named for the page's script, which shows it again after an edit."""
+        eta = self.explanation.trace.learning_rate
+        return (
+            f'<span class="gn-num" data-name="eta" data-value="{esc(repr(float(eta)))}">'
+            f"{format_significant(eta, self.digits)}</span>"
         )
 
     def figure(self) -> str:
@@ -406,6 +414,7 @@ class _Page:
             "train": self.train_data() if self.step_source is not None else None,
             "edit": self.edit() if self.step_source is not None else None,
             "digits": self.digits,
+            "diagram": self.walk.live_data(),
         }
 
     def train_controls(self) -> str:

@@ -42,7 +42,9 @@ class Steps:
         self.explanation = explanation
         self.digits = digits
         self.prefix = prefix
-        self.math = MathMLFormatter(digits)
+        # Numbers that name their value carry it, for the page's script (MathMLFormatter live).
+        self.math = MathMLFormatter(digits, live=True)
+        self.plain = MathMLFormatter(digits)
         self.block_ids: dict[int, str] = {}
         self.step_ids: dict[int, str] = {}
         self.block_of_key: dict[str, str] = {}
@@ -123,10 +125,11 @@ class Steps:
                 f'<div class="gn-eq">{_spans(parts)}<span class="gn-shape">[{shape}]</span>'
                 f"{note}</div>{self.table(value)}</li>"
             )
-        rendered = [self.math.format(e) for e in (step.formula, step.numbers) if e is not None]
+        shown_exprs = [e for e in (step.formula, step.numbers) if e is not None]
         value_ml = self.math.number(float(np.asarray(step.shown)))
-        if rendered and rendered[-1] == value_ml:
-            rendered.pop()
+        if shown_exprs and self.plain.format(shown_exprs[-1]) == value_ml:
+            shown_exprs.pop()  # out = net = 0.3775 for an identity: the value once
+        rendered = [self.math.format(e) for e in shown_exprs]
         parts += [f"<math><mo>=</mo>{r}</math>" for r in rendered]
         # The value carries its check name and the full double (shortest round-trip form),
         # which the page's script replaces with the value its generated step computes.

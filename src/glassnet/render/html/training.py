@@ -116,7 +116,7 @@ class Training:
                 "lines and boxes show the weights and biases after the chosen update.</p>"
             )
             sets = self.walk.sample_sets(0) + self.sets[-1]
-            values = {(e, f): (t, v, w) for e, f, t, v, w, _ in sets}
+            values = {(e, f): (t, v, w) for e, f, t, v, w, *_ in sets}
             mini = draw(
                 self.diagram,
                 values,

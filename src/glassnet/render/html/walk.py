@@ -98,7 +98,7 @@ class Walk:
                 value = float(np.asarray(step.shown))
                 text = before + format_decimal(value, self.digits)
                 new = int(step.key.endswith("+") or "+[" in step.key)
-                sets.append((element, name, text, value, new, sample))
+                sets.append((element, name, text, value, new, sample, step.key, before))
             elif not self.diagram.aggregated:
                 sets += self.matrix_sets(step)
         return sets
@@ -111,7 +111,7 @@ class Walk:
             if s == sample and (element.startswith("x") or name == "t") and step is not None:
                 value = float(np.asarray(step.value))
                 text = before + format_decimal(value, self.digits)
-                sets.append((element, name, text, value, 0, sample))
+                sets.append((element, name, text, value, 0, sample, key, before))
         return sets
 
     def matrix_sets(self, step: Step) -> list[DiagramSet]:
@@ -134,10 +134,34 @@ class Walk:
         of the first sample."""
         shown = steps_of(s for s in self.explanation.sections if s.kind in ("forward", "error"))
         return {
-            (element, name): (text, number, new)
-            for element, name, text, number, new, sample in self.given_sets() + self.sets_of(shown)
-            if sample in (-1, 0)
+            (s[0], s[1]): (s[2], s[3], s[4])
+            for s in self.given_sets() + self.sets_of(shown)
+            if s[5] in (-1, 0)
         }
+
+    def live_data(self) -> dict[str, object]:
+        """What the page's script needs to draw the diagram from its own values after an edit:
+        the decimals of the labels, and the check names whose largest magnitude is the full
+        line width and the full shade, grouped as ``diagram_scales`` takes the maxima from
+        the trace: each layer's weights, its weights after the update (``w``), and its
+        neurons' outputs for every sample (``v``)."""
+        weights: list[list[str]] = []
+        outs: list[list[str]] = []
+        if not self.by_layer:
+            names, sizes = self.network.names, self.network.sizes
+            for k in range(len(self.network.layers)):
+                layer = [
+                    names.weight(k, j, i) for j in range(sizes[k + 1]) for i in range(sizes[k])
+                ]
+                weights += [layer, [w + "+" for w in layer]]
+                outs.append(
+                    [
+                        f"out_{names.neuron(k, j)}{sample_suffix(s, self.trace.n_samples)}"
+                        for s in range(self.trace.n_samples)
+                        for j in range(sizes[k + 1])
+                    ]
+                )
+        return {"digits": self.digits, "scale": {"w": weights, "v": outs}}
 
     @property
     def switches_samples(self) -> bool:
