@@ -38,13 +38,12 @@ STAND_IN = """/* STAND-IN for edit.js, test only */
   view.fragment = function () {
     return view.state.eta === view.file.eta ? "" : "eta=" + view.state.eta;
   };
-  view.load = function (text) {
-    var found = /^eta=(.+)$/.exec(text);
-    if (!found) { view.notice("malformed: " + text); return false; }
-    var state = view.copyState(view.file);
-    state.eta = Number(found[1]);
+  view.load = function (text) {  // the file's values with the fragment's edits
+    var found = /^(?:eta=(.+))?$/.exec(text), state = view.copyState(view.file);
+    if (found && found[1]) { state.eta = Number(found[1]); }
+    view.notice(found ? "" : "malformed: " + text);  // and the file's values, as edit.js
     view.set(state);
-    return true;
+    return !!found;
   };
 });
 """
@@ -248,6 +247,16 @@ def test_the_widget_runs_the_view_and_syncs_the_fragment(browser: Any, tmp_path:
         for d in (first, again):
             assert close(h.w5(d), engine_w5(0.5))
         assert h.js("(m) => models[m].saved", m) == ["eta=0.25"]
+        # A fragment the view refuses (Python's and the page's rules disagree): the view says
+        # so and shows the file's values, and Python gets the fragment of what it shows.
+        h.js("(m) => models[m].set('fragment', 'eta=0.3')", m)
+        h.js("(m) => models[m].set('fragment', 'w99=1')", m)
+        assert "w99" in h.report(first)["notice"]
+        assert close(h.w5(first), engine_w5(0.5))
+        assert h.js("(m) => [models[m].get('fragment'), models[m].saved]", m) == [
+            "",
+            ["eta=0.25", ""],
+        ]
 
         # A widget made with a fragment opens with it.
         opened = h.display(h.model({**state_of(mazur), "fragment": "eta=0.4"}))

@@ -22,9 +22,11 @@
  * must be called once for this view, not again for every earlier view's copy of them.
  *
  * Sync, once the script ran and window.glassnetViews[id] is the view:
- *   Python -> view  model "fragment" set: view.load(text), or the file's numbers for "";
+ *   Python -> view  model "fragment" set: view.load(text) ("": the file's values);
  *   view -> Python  on every "glassnet:update" of the root: model "fragment" =
  *                   view.fragment(), saved, when it differs.
+ * A fragment the view refuses (view.load: a notice, and the file's values) is answered
+ * with the fragment of what the view shows, so Python's example is always the one shown.
  * view.load and view.fragment come from edit.js; without them the view is live but its
  * edits stay in the cell. */
 
@@ -114,12 +116,12 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  // Python set the fragment (or this view did, through edited: then it is already shown).
+  // Python set the fragment (or this view did, through edited: then it is already shown);
+  // "" is no edits: view.load shows the file's values, its switches too.
   function changed() {
-    if (!view || !view.live || typeof view.fragment !== "function") { return; }
+    if (!view || typeof view.fragment !== "function") { return; }
     var text = model.get("fragment");
-    if (text === view.fragment()) { return; }
-    if (text) { view.load(text); } else { view.set(view.copyState(view.file)); }
+    if (text !== view.fragment()) { view.load(text); }
   }
 
   model.on("change:fragment", changed);
