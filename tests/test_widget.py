@@ -124,6 +124,15 @@ def test_edits_from_python_go_to_the_view(stand_in: StandIn) -> None:
     assert view.fragment == "eta=0.25" and len(messages) == 1
 
 
+def test_a_view_can_start_with_edits(stand_in: StandIn) -> None:
+    example = load_example("mazur")
+    view = LiveView(example, fragment="eta=0.2")
+    assert view.fragment == "eta=0.2" and view.example.learning_rate == 0.2
+    assert stand_in.calls[-1] == (example, "eta=0.2")
+    with pytest.raises(GlassnetError, match="unknown name 'w5'"):
+        LiveView(example, fragment="w5=0.3")
+
+
 def test_another_example_redraws_the_view_without_edits(stand_in: StandIn) -> None:
     view = LiveView(load_example("mazur"))
     view.fragment = "eta=0.1"
