@@ -272,6 +272,14 @@ def test_the_widget_runs_the_view_and_syncs_the_fragment(browser: Any, tmp_path:
         assert_live(h.report(other), 35)
         assert h.js("(id) => id in window.glassnetViews", old) is False
 
+        # Drawn again before its first script ran: the second drawing is the view.
+        quick = h.js(
+            "([m, s]) => { const d = window.display(m, true); models[m].setMany(s); return d; }",
+            [h.model(state_of(LiveView(load_example("lamsal")))), state_of(mazur)],
+        )
+        h.wait_live(quick)
+        assert_live(h.report(quick), 35)
+
         # Closing a display forgets its view.
         gone = h.report(again)["id"]
         h.js("(d) => window.displays[d].cleanup()", again)

@@ -82,10 +82,11 @@ function render({ model, el }) {
     root = holder.content.firstElementChild;
     root.setAttribute("data-gn-ready", HOLD);
     var source = prelude(id) + rename(model.get("_js"));
-    url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    var made = url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     var script = document.createElement("script");
-    script.addEventListener("load", connect);
-    script.addEventListener("error", refused);
+    // Only for this drawing: a page drawn again before its script ran ignores the old one's.
+    script.addEventListener("load", function () { if (url === made) { connect(); } });
+    script.addEventListener("error", function () { if (url === made) { refused(); } });
     script.src = url;
     el.replaceChildren(style, root, script);
   }
