@@ -18,10 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from glassnet.example import Example
 from glassnet.examples import load_example
 from glassnet.explanation import explain_example
+from glassnet.init import init_network
 from glassnet.render.html import render_fragment
 from glassnet.render.html.page import _asset
 from glassnet.widget import LiveView, split_fragment
@@ -35,6 +38,7 @@ RTOL = 1e-12
 #: STAND-IN for edit.js (not on this branch): view.fragment() and view.load(text), eta only.
 STAND_IN = """/* STAND-IN for edit.js, test only */
 (window.glassnetPlugins = window.glassnetPlugins || []).push(function (view) {
+  if (!view.live) { return; }  // as edit.js: no generated step, no edits
   view.fragment = function () {
     return view.state.eta === view.file.eta ? "" : "eta=" + view.state.eta;
   };
@@ -123,6 +127,12 @@ def engine_w5(eta: float) -> float:
     """w5 after Mazur's update with learning rate ``eta``, from the Python engine."""
     example = dataclasses.replace(load_example("mazur"), learning_rate=eta)
     return float(example.step().layers[1].new_weights[0, 0])
+
+
+def wide_example() -> Example:
+    """A 2-13-1 network: shown in matrix form (more than 12 neurons), without a live step."""
+    network = init_network([2, 13, 1], ["sigmoid", "sigmoid"], loss="half_sse", rng=0)
+    return Example(network, np.array([[0.1, 0.2]]), np.array([[0.5]]), 0.5, title="wide")
 
 
 def close(shown: float, reference: float) -> bool:
@@ -279,6 +289,20 @@ def test_the_widget_runs_the_view_and_syncs_the_fragment(browser: Any, tmp_path:
         )
         h.wait_live(quick)
         assert_live(h.report(quick), 35)
+
+        # A view that takes no edits (matrix form: no generated step, so edit.js leaves it
+        # alone): a fragment from Python is refused on the view and undone.
+        wide = LiveView(wide_example())
+        assert f'["{wide._id}"] = function' not in wide._js
+        plain = h.model(state_of(wide))
+        fixed = h.display(plain)
+        h.page.wait_for_function("(d) => !!window.viewOf(d)", arg=fixed)
+        assert h.report(fixed)["ready"] == "1" and not h.report(fixed)["live"]
+        h.js("(m) => models[m].set('fragment', 'eta=0.3')", plain)
+        assert h.report(fixed)["notice"] == (
+            "This view cannot show edits, so these were not applied: eta=0.3"
+        )
+        assert h.js("(m) => [models[m].get('fragment'), models[m].saved]", plain) == ["", [""]]
 
         # Closing a display forgets its view.
         gone = h.report(again)["id"]

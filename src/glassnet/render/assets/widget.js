@@ -27,8 +27,8 @@
  *                   view.fragment(), saved, when it differs.
  * A fragment the view refuses (view.load: a notice, and the file's values) is answered
  * with the fragment of what the view shows, so Python's example is always the one shown.
- * view.load and view.fragment come from edit.js; without them the view is live but its
- * edits stay in the cell. */
+ * view.load and view.fragment come from edit.js; a view without them (matrix form) says so
+ * when Python sets a fragment, which goes back to "". */
 
 var HOLD = "wait";
 
@@ -97,7 +97,20 @@ function render({ model, el }) {
     if (!view) { return; }
     root.addEventListener("glassnet:update", edited);
     var text = model.get("fragment");
-    if (text && typeof view.load === "function") { view.load(text); }
+    if (text && editable()) { view.load(text); } else if (text) { unable(text); }
+  }
+
+  // Whether the view takes edits: edit.js made it view.fragment and view.load (a view in
+  // matrix form, or without edit.js, does not).
+  function editable() {
+    return typeof view.fragment === "function" && typeof view.load === "function";
+  }
+
+  // Edits from Python that this view cannot show: said on the view, and undone in Python.
+  function unable(text) {
+    view.notice("This view cannot show edits, so these were not applied: " + text);
+    model.set("fragment", "");
+    model.save_changes();
   }
 
   function refused() {
@@ -110,7 +123,7 @@ function render({ model, el }) {
 
   // The view changed (an edit, Reset, a fragment loaded): Python gets its fragment.
   function edited() {
-    if (!view || typeof view.fragment !== "function") { return; }
+    if (!view || !editable()) { return; }
     var text = view.fragment();
     if (text === model.get("fragment")) { return; }
     model.set("fragment", text);
@@ -120,9 +133,13 @@ function render({ model, el }) {
   // Python set the fragment (or this view did, through edited: then it is already shown);
   // "" is no edits: view.load shows the file's values, its switches too.
   function changed() {
-    if (!view || typeof view.fragment !== "function") { return; }
+    if (!view) { return; }
     var text = model.get("fragment");
-    if (text !== view.fragment()) { view.load(text); }
+    if (!editable()) {
+      if (text) { unable(text); }
+    } else if (text !== view.fragment()) {
+      view.load(text);
+    }
   }
 
   model.on("change:fragment", changed);
