@@ -125,13 +125,13 @@ class LiveView(anywidget.AnyWidget):
         if not isinstance(example, Example):
             raise TypeError(f"LiveView.example must be an Example, got {type(example).__name__}")
         parts = self._parts(example)
-        with self.hold_sync():  # one message: the new page and its empty edits together
+        # One message: the view gets the new page and its empty edits together (and redraws
+        # once every part of it has arrived).
+        with self.hold_sync():
             self._original = example
             self.fragment = ""
-            self.set_trait("_css", parts["_css"])
-            self.set_trait("_js", parts["_js"])
-            self.set_trait("_id", parts["_id"])
-            self.set_trait("_html", parts["_html"])  # (the view redraws on this one)
+            for name, value in parts.items():
+                setattr(self, name, value)
 
     @traitlets.validate("fragment")
     def _check_fragment(self, proposal: dict[str, Any]) -> str:
