@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from glassnet.persistence import Model, load_model, save_model
     from glassnet.schedules import Constant, Cosine, Exponential, Schedule, Step, get_schedule
     from glassnet.training import EarlyStopping, History, Trainer, evaluate, fit, predict
+    from glassnet.widget import LiveView as LiveView
 
 #: The training API, imported on first use: every command imports ``glassnet``, and
 #: ``explain`` or ``check`` should not pay for loading the trainer and its file formats.
@@ -42,6 +43,9 @@ _LAZY = {
     "glassnet.persistence": ("Model", "load_model", "save_model"),
     "glassnet.schedules": ("Constant", "Cosine", "Exponential", "Schedule", "Step", "get_schedule"),
     "glassnet.training": ("EarlyStopping", "History", "Trainer", "evaluate", "fit", "predict"),
+    # Needs the jupyter extra (without it, its one-line ImportError says how to install it),
+    # so it is not in __all__: a star import must not need the extra.
+    "glassnet.widget": ("LiveView",),
 }
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
 
