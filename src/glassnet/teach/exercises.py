@@ -1,0 +1,69 @@
+"""``glassnet exercises``: every student's variant, and the files each platform reads.
+
+``write_exercises(spec, folder)`` writes, all from the same variants:
+
+- ``variants/<id>.toml``: each student's example file (``glassnet explain``/``check`` read it);
+- ``answer-key.csv``: the exact value of every asked quantity, one row per student;
+- ``moodle.xml`` (Moodle Cloze), ``gift.txt`` (GIFT), ``canvas/`` (QTI, by text2qti),
+  ``prairielearn/`` (a question folder), ``gradescope/`` (an autograder),
+  ``latex/`` (question sheets, worked solutions, the answer-key table), as ``formats`` asks.
+
+Nothing in them depends on the time or the machine: the same spec and roster give
+byte-identical files. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from glassnet.teach.answer_key import answer_key_csv
+from glassnet.teach.example_file import example_toml
+from glassnet.teach.gift import gift
+from glassnet.teach.moodle import moodle_xml
+from glassnet.teach.output import Output
+from glassnet.teach.spec import Spec
+from glassnet.teach.variants import Exercise, Variant
+
+#: The formats ``--format`` may pick, in the order they are written.
+FORMATS = ("latex", "moodle", "gift", "canvas", "prairielearn", "gradescope")
+
+
+def write_exercises(
+    spec: Spec, folder: str | Path, formats: Sequence[str] = FORMATS, *, pdf: bool = False
+) -> list[Path]:
+    """Draw the class and write the variants, the answer key and ``formats``; the paths written.
+
+    ``pdf`` also compiles the LaTeX files with pdflatex.
+    """
+    exercise = Exercise(spec)
+    variants = exercise.draw_class()
+    out = Output(Path(folder))
+    write_variants(out, spec, variants)
+    out.text("answer-key.csv", answer_key_csv(variants, exercise.asked))
+    for name in FORMATS:
+        if name in formats:
+            WRITERS[name](out, exercise, variants, pdf)
+    return out.written
+
+
+def write_variants(out: Output, spec: Spec, variants: list[Variant]) -> None:
+    for variant in variants:
+        comment = (
+            f"{spec.title}: the variant of student {variant.student}\n"
+            f"drawn by glassnet exercises (seed {spec.seed}, draw {variant.attempt})"
+        )
+        out.text(f"variants/{variant.student}.toml", example_toml(variant.example, comment=comment))
+
+
+def _moodle(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -> None:
+    out.text("moodle.xml", moodle_xml(exercise.spec, variants, exercise.asked))
+
+
+def _gift(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -> None:
+    out.text("gift.txt", gift(exercise.spec, variants, exercise.asked))
+
+
+Writer = Callable[[Output, Exercise, list[Variant], bool], None]
+
+WRITERS: dict[str, Writer] = {"moodle": _moodle, "gift": _gift}

@@ -1,0 +1,185 @@
+"""``glassnet exercises``: every answer is the value ``glassnet explain`` gives the variant.
+
+Three classes of 30 (``conftest.SPECS``): the answer key, every Moodle Cloze blank and every
+GIFT answer are compared with ``glassnet explain variants/<id>.toml --format json``'s
+``values``, run in-process on the written file; the outputs are byte-identical on a rerun; the
+variants are distinct and well-posed; a new student changes no one else's variant.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from glassnet.claims import Quantities, agreement, at_precision, parse_number
+from glassnet.cli import main
+from glassnet.example import read_example
+from glassnet.teach.spec import read_spec
+from glassnet.teach.variants import Exercise, fingerprint, problems, student_seed
+from glassnet.teach.variants import Variant as StudentVariant
+
+FORMATS = ["--format", "moodle", "--format", "gift"]
+# Moodle's Cloze NUMERICAL blank: =value:tolerance#feedback with } # ~ / " \ escaped.
+BLANK = re.compile(
+    r'\{1:NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)#((?:[^\\{}#~/"]|\\[\\}#~/"])*)\}'
+)
+
+
+def generate(spec: Path, out: Path, *extra: str) -> None:
+    assert main(["exercises", str(spec), "-o", str(out), *FORMATS, *extra]) == 0
+
+
+@pytest.fixture(scope="module")
+def classes(specs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folders = {}
+    for name, spec in specs.items():
+        out = tmp_path_factory.mktemp(name)
+        generate(spec, out)
+        folders[name] = out
+    return folders
+
+
+def explained(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, float]:
+    """``glassnet explain PATH --format json``'s values, run in-process."""
+    capsys.readouterr()
+    assert main(["explain", str(path), "--format", "json"]) == 0
+    values: dict[str, float] = json.loads(capsys.readouterr().out)["values"]
+    return values
+
+
+def answer_key(out: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((out / "answer-key.csv").read_text())))
+
+
+@pytest.mark.parametrize("name", ["mazur", "softmax", "batch"])
+def test_every_answer_is_explains_value(
+    name: str, classes: dict[str, Path], specs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = classes[name]
+    spec = read_spec(specs[name])
+    asked = Exercise(spec).asked
+    key_rows = {row["student"]: row for row in answer_key(out)}
+    assert list(key_rows) == spec.students == [str(k) for k in range(1, 31)]
+    moodle = moodle_answers(out / "moodle.xml")
+    gift = gift_answers(out / "gift.txt")
+    for student in spec.students:
+        values = explained(out / "variants" / f"{student}.toml", capsys)
+        for number, key in enumerate(asked):
+            exact = values[key]
+            assert float(key_rows[student][key]) == exact, (student, key)
+            value, tol, feedback = moodle[student][number]
+            assert float(value) == exact, (student, key)
+            assert float(gift[student][key][0]) == exact
+            assert gift[student][key][1] == tol
+            # The tolerance accepts every answer at the asked precision, rounded or truncated.
+            digits = spec.ask.digits
+            written = parse_number(at_precision(exact, digits - 1 - _exponent(exact)))
+            assert agreement(exact, written) and abs(float(written.value) - exact) <= float(tol)
+            if spec.ask.tolerance is None:
+                assert float(tol) == 10.0 ** (_exponent(exact) - digits + 1)
+            else:
+                assert float(tol) == pytest.approx(abs(exact) * spec.ask.tolerance, rel=1e-15)
+            # The feedback is the explanation's step with the numbers: it ends in the value.
+            assert feedback.replace("\\/", "/").split(" = ")[-1].split(" ")[0] == _nine(exact)
+
+
+def _exponent(value: float) -> int:
+    return parse_number(repr(abs(value))).value.adjusted()
+
+
+def _nine(value: float) -> str:
+    from glassnet.render.text import format_number
+
+    return format_number(value, 9)
+
+
+def moodle_answers(path: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """Per student (the question's idnumber), each blank's value, tolerance and feedback."""
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == "quiz"
+    questions = root.findall("question")
+    assert questions[0].get("type") == "category"
+    assert questions[0].findtext("category/text").startswith("$course$/top/")
+    found = {}
+    for question in questions[1:]:
+        assert question.get("type") == "cloze"
+        text = question.findtext("questiontext/text")
+        # Every { opens a well-formed blank: nothing else in the text looks like one.
+        blanks = BLANK.findall(text)
+        assert text.count("{1:") == len(blanks) == text.count("{")
+        found[question.findtext("idnumber")] = blanks
+    return found
+
+
+def gift_answers(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per student (the category), each question's key, value and tolerance."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    student = ""
+    for line in path.read_text().splitlines():
+        if line.startswith("$CATEGORY: "):
+            student = line.rsplit("/", 1)[1]
+            found[student] = {}
+        elif line.startswith("::"):
+            match = re.fullmatch(r"::(\S+) \d+ (.+?)::.* \{#(-?[\d.]+):([\d.]+)\}", line)
+            assert match and match[1] == student
+            key = match[2].replace("\\", "")
+            found[student][key] = (match[3], match[4])
+    return found
+
+
+@pytest.mark.parametrize("name", ["mazur", "softmax", "batch"])
+def test_variants_distinct_and_well_posed(
+    name: str, classes: dict[str, Path], specs: dict[str, Path]
+) -> None:
+    spec = read_spec(specs[name])
+    asked = Exercise(spec).asked
+    seen = set()
+    for student in spec.students:
+        example = read_example(classes[name] / "variants" / f"{student}.toml")
+        variant = StudentVariant(student, example, 0, Quantities(example))
+        assert problems(variant, asked, spec.ask) == []
+        seen.add(fingerprint(example))
+    assert len(seen) == len(spec.students)
+
+
+def test_rerun_is_byte_identical(
+    classes: dict[str, Path], specs: dict[str, Path], tmp_path: Path
+) -> None:
+    generate(specs["batch"], tmp_path)
+    first = {
+        p.relative_to(classes["batch"]): p.read_bytes()
+        for p in classes["batch"].rglob("*")
+        if p.is_file()
+    }
+    again = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert first.keys() == again.keys() and first == again
+
+
+def test_a_new_student_changes_no_one_else(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("ada\nbob\ncyd\n")
+    (tmp_path / "b.csv").write_text("zed\nada\nnew\ncyd\nbob\n")
+    base = '[ask]\nquantities = ["forward", "w5+"]\nseed = 3\n'
+    for roster in ("a", "b"):
+        (tmp_path / f"{roster}.toml").write_text(
+            f'seed = 3\nstudents = "{roster}.csv"\n[ask]\nquantities = ["forward", "w5+"]\n'
+        )
+        generate(tmp_path / f"{roster}.toml", tmp_path / roster)
+    del base
+    for student in ("ada", "bob", "cyd"):
+        a = (tmp_path / "a" / "variants" / f"{student}.toml").read_bytes()
+        assert a == (tmp_path / "b" / "variants" / f"{student}.toml").read_bytes()
+    assert (tmp_path / "a/variants/ada.toml").read_bytes() != (
+        tmp_path / "a/variants/bob.toml"
+    ).read_bytes()
+
+
+def test_the_seed_changes_every_variant() -> None:
+    assert student_seed(1, "ada") != student_seed(2, "ada") != student_seed(1, "ada", 1)
+    assert student_seed(1, "ada") == student_seed(1, "ada")
+    assert student_seed(1, "ada") < 2**128
