@@ -17,14 +17,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from exercise_specs import SPECS
 from glassnet.claims import Quantities, agreement, at_precision, parse_number
 from glassnet.cli import main
 from glassnet.example import read_example
+from glassnet.teach.latex import at_digits, compile_pdf
 from glassnet.teach.spec import read_spec
 from glassnet.teach.variants import Exercise, fingerprint, problems, student_seed
 from glassnet.teach.variants import Variant as StudentVariant
 
-FORMATS = ["--format", "moodle", "--format", "gift"]
+FORMATS = ["--format", "moodle", "--format", "gift", "--format", "latex"]
 # Moodle's Cloze NUMERICAL blank: =value:tolerance#feedback with } # ~ / " \ escaped.
 BLANK = re.compile(
     r'\{1:NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)#((?:[^\\{}#~/"]|\\[\\}#~/"])*)\}'
@@ -183,3 +185,56 @@ def test_the_seed_changes_every_variant() -> None:
     assert student_seed(1, "ada") != student_seed(2, "ada") != student_seed(1, "ada", 1)
     assert student_seed(1, "ada") == student_seed(1, "ada")
     assert student_seed(1, "ada") < 2**128
+
+
+@pytest.mark.parametrize("name", ["mazur", "batch"])
+def test_latex_answer_key_and_solutions(
+    name: str, classes: dict[str, Path], specs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every cell of the LaTeX answer key, and every solution's answer, is explain's value at
+    the asked digits."""
+    out = classes[name]
+    spec = read_spec(specs[name])
+    asked = Exercise(spec).asked
+    tables = (out / "latex" / "answer-key.tex").read_text().split(r"\begin{longtable}")[1:]
+    cells: dict[str, list[str]] = {s: [] for s in spec.students}
+    for table in tables:
+        for line in table.split(r"\endhead")[1].split(r"\end{longtable}")[0].strip().splitlines():
+            student, *values = line.removesuffix(r" \\").split(" & ")
+            cells[student] += [v.strip("$") for v in values]
+    for student in spec.students[:10]:
+        values = explained(out / "variants" / f"{student}.toml", capsys)
+        expected = [at_digits(values[k], spec.ask.digits) for k in asked]
+        assert cells[student] == expected
+        for key, text in zip(asked, expected, strict=True):
+            assert float(text) == pytest.approx(values[key], rel=10.0 ** (1 - spec.ask.digits))
+        sheet = (out / "latex" / f"{student}-questions.tex").read_text()
+        assert sheet.count(r"\rule{5cm}") == len(asked)
+        worked = (out / "latex" / f"{student}-solution.tex").read_text()
+        answers = worked.split("The answers")[1]
+        assert [
+            row.split(" & ")[1].split("$")[1] for row in answers.splitlines() if " & " in row
+        ] == expected
+
+
+def test_pdfs_compile(tmp_path: Path) -> None:
+    """A class of two: question sheets, solutions and the answer key compile with pdflatex,
+    and compile again to the same bytes."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPECS["softmax"].replace("count = 30", "count = 2"))
+    assert (
+        main(["exercises", str(spec), "-o", str(tmp_path / "out"), "--format", "latex", "--pdf"])
+        == 0
+    )
+    pdfs = sorted(p.name for p in (tmp_path / "out" / "latex").glob("*.pdf"))
+    assert pdfs == [
+        "1-questions.pdf",
+        "1-solution.pdf",
+        "2-questions.pdf",
+        "2-solution.pdf",
+        "answer-key.pdf",
+    ]
+    first = (tmp_path / "out" / "latex" / "answer-key.pdf").read_bytes()
+    assert first.startswith(b"%PDF")
+    assert compile_pdf(tmp_path / "out" / "latex" / "answer-key.tex").read_bytes() == first
+    assert not list((tmp_path / "out" / "latex").glob("*.log"))

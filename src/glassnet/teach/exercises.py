@@ -20,6 +20,7 @@ from pathlib import Path
 from glassnet.teach.answer_key import answer_key_csv
 from glassnet.teach.example_file import example_toml
 from glassnet.teach.gift import gift
+from glassnet.teach.latex import answer_key, compile_pdf, question_sheet, solution
 from glassnet.teach.moodle import moodle_xml
 from glassnet.teach.output import Output
 from glassnet.teach.spec import Spec
@@ -64,6 +65,16 @@ def _gift(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -
     out.text("gift.txt", gift(exercise.spec, variants, exercise.asked))
 
 
+def _latex(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -> None:
+    spec, asked = exercise.spec, exercise.asked
+    files = [out.text("latex/answer-key.tex", answer_key(spec, variants, asked))]
+    for v in variants:
+        files.append(out.text(f"latex/{v.student}-questions.tex", question_sheet(spec, v, asked)))
+        files.append(out.text(f"latex/{v.student}-solution.tex", solution(spec, v, asked)))
+    if pdf:
+        out.written += [compile_pdf(tex) for tex in files]
+
+
 Writer = Callable[[Output, Exercise, list[Variant], bool], None]
 
-WRITERS: dict[str, Writer] = {"moodle": _moodle, "gift": _gift}
+WRITERS: dict[str, Writer] = {"latex": _latex, "moodle": _moodle, "gift": _gift}
