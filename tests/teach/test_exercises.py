@@ -12,6 +12,9 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,11 +25,13 @@ from glassnet.claims import Quantities, agreement, at_precision, parse_number
 from glassnet.cli import main
 from glassnet.example import read_example
 from glassnet.teach.latex import at_digits, compile_pdf
+from glassnet.teach.qti import template
+from glassnet.teach.questions import questions
 from glassnet.teach.spec import read_spec
 from glassnet.teach.variants import Exercise, fingerprint, problems, student_seed
 from glassnet.teach.variants import Variant as StudentVariant
 
-FORMATS = ["--format", "moodle", "--format", "gift", "--format", "latex"]
+FORMATS = ["--format", "moodle", "--format", "gift", "--format", "latex", "--format", "canvas"]
 # Moodle's Cloze NUMERICAL blank: =value:tolerance#feedback with } # ~ / " \ escaped.
 BLANK = re.compile(
     r'\{1:NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)#((?:[^\\{}#~/"]|\\[\\}#~/"])*)\}'
@@ -72,9 +77,16 @@ def test_every_answer_is_explains_value(
     gift = gift_answers(out / "gift.txt")
     for student in spec.students:
         values = explained(out / "variants" / f"{student}.toml", capsys)
+        canvas = canvas_answers(out / "canvas" / f"{student}.zip")
         for number, key in enumerate(asked):
             exact = values[key]
             assert float(key_rows[student][key]) == exact, (student, key)
+            low, equal, high = canvas[number]
+            assert float(equal) == exact and equal == moodle[student][number][0]
+            assert (float(low), float(high)) == (
+                exact - float(tol_of(moodle, student, number)),
+                exact + float(tol_of(moodle, student, number)),
+            )
             value, tol, feedback = moodle[student][number]
             assert float(value) == exact, (student, key)
             assert float(gift[student][key][0]) == exact
@@ -89,6 +101,72 @@ def test_every_answer_is_explains_value(
                 assert float(tol) == pytest.approx(abs(exact) * spec.ask.tolerance, rel=1e-15)
             # The feedback is the explanation's step with the numbers: it ends in the value.
             assert feedback.replace("\\/", "/").split(" = ")[-1].split(" ")[0] == _nine(exact)
+
+
+def tol_of(moodle: dict[str, list[tuple[str, str, str]]], student: str, number: int) -> str:
+    return moodle[student][number][1]
+
+
+BOUNDS = ("vargte", "varequal", "varlte")
+
+
+def canvas_answers(path: Path) -> list[tuple[str, str, str]]:
+    """Each numerical question's lower bound, exact value and upper bound, in order."""
+    with zipfile.ZipFile(path) as package:
+        name = next(n for n in package.namelist() if re.fullmatch(r"(\w+)/\1\.xml", n))
+        root = etree.fromstring(package.read(name))
+    ns = {"q": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"}
+    found = []
+    for item in root.iterfind(".//q:item", ns):
+        kind = item.find(".//q:qtimetadatafield[q:fieldlabel='question_type']/q:fieldentry", ns)
+        assert kind is not None and kind.text == "numerical_question"
+        bounds = [item.findtext(f".//q:{tag}", namespaces=ns) for tag in BOUNDS]
+        assert all(isinstance(b, str) for b in bounds)
+        found.append((str(bounds[0]), str(bounds[1]), str(bounds[2])))
+    return found
+
+
+def test_canvas_is_what_text2qti_writes(
+    classes: dict[str, Path], specs: dict[str, Path], tmp_path: Path
+) -> None:
+    """text2qti's own command on the template gives the same package, but for what is set per
+    student: title, description, feedback, the answer bounds and the identifiers."""
+    spec = read_spec(specs["softmax"])
+    exercise = Exercise(spec)
+    variant = exercise.draw_class()[0]
+    labels = [q.label for q in questions(variant, exercise.asked, spec.ask)]
+    (tmp_path / "quiz.txt").write_text(template(spec, labels))
+    subprocess.run(
+        [sys.executable, "-c", "from text2qti.cmdline import main; main()", "quiz.txt"],
+        cwd=tmp_path,
+        check=True,
+    )
+
+    def normalized(path: Path) -> list[tuple[str, str]]:
+        with zipfile.ZipFile(path) as package:
+            members = [(n, package.read(n).decode()) for n in package.namelist()]
+        subs = [
+            (r"[0-9a-f]{64}", "ID"),
+            (r'(<var(?:equal|gte|lte) respident="response1">)[^<]*', r"\1N"),
+            (r"<title>[^<]*</title>", "<title/>"),
+            (r'(<assessment ident="\w+" title=")[^"]*', r"\1T"),
+            (
+                r"<description>.*?</description>",
+                "<description/>",
+            ),
+            (r'<mattext texttype="text/html">(?!&lt;p&gt;What is)[^<]*</mattext>', "<feedback/>"),
+        ]
+        result = []
+        for name, text in members:
+            for pattern, replacement in subs:
+                text = re.sub(pattern, replacement, text, flags=re.S)
+            result.append((re.sub(r"[0-9a-f]{64}", "ID", name), text))
+        return result
+
+    ours = normalized(classes["softmax"] / "canvas" / f"{variant.student}.zip")
+    assert ours == normalized(tmp_path / "quiz.zip")
+    with zipfile.ZipFile(classes["softmax"] / "canvas" / f"{variant.student}.zip") as package:
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in package.infolist())
 
 
 def _exponent(value: float) -> int:

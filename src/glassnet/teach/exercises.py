@@ -23,6 +23,8 @@ from glassnet.teach.gift import gift
 from glassnet.teach.latex import answer_key, compile_pdf, question_sheet, solution
 from glassnet.teach.moodle import moodle_xml
 from glassnet.teach.output import Output
+from glassnet.teach.qti import parse_template, student_package
+from glassnet.teach.questions import questions
 from glassnet.teach.spec import Spec
 from glassnet.teach.variants import Exercise, Variant
 
@@ -75,6 +77,21 @@ def _latex(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) 
         out.written += [compile_pdf(tex) for tex in files]
 
 
+def _canvas(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -> None:
+    spec, asked = exercise.spec, exercise.asked
+    if not variants:
+        return
+    labels = [q.label for q in questions(variants[0], asked, spec.ask)]
+    quiz = parse_template(spec, labels)
+    for variant in variants:
+        out.data(f"canvas/{variant.student}.zip", student_package(quiz, spec, variant, asked))
+
+
 Writer = Callable[[Output, Exercise, list[Variant], bool], None]
 
-WRITERS: dict[str, Writer] = {"latex": _latex, "moodle": _moodle, "gift": _gift}
+WRITERS: dict[str, Writer] = {
+    "latex": _latex,
+    "moodle": _moodle,
+    "gift": _gift,
+    "canvas": _canvas,
+}
