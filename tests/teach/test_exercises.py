@@ -31,7 +31,7 @@ from glassnet.teach.spec import read_spec
 from glassnet.teach.variants import Exercise, fingerprint, problems, student_seed
 from glassnet.teach.variants import Variant as StudentVariant
 
-FORMATS = ["--format", "moodle", "--format", "gift", "--format", "latex", "--format", "canvas"]
+FORMATS: list[str] = []  # every format
 # Moodle's Cloze NUMERICAL blank: =value:tolerance#feedback with } # ~ / " \ escaped.
 BLANK = re.compile(
     r'\{1:NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)#((?:[^\\{}#~/"]|\\[\\}#~/"])*)\}'

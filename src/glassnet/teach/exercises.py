@@ -14,15 +14,18 @@ byte-identical files. Every file is written atomically.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from glassnet.teach.answer_key import answer_key_csv
 from glassnet.teach.example_file import example_toml
 from glassnet.teach.gift import gift
+from glassnet.teach.gradescope import exercise_json, run_autograder, setup_sh
 from glassnet.teach.latex import answer_key, compile_pdf, question_sheet, solution
 from glassnet.teach.moodle import moodle_xml
 from glassnet.teach.output import Output
+from glassnet.teach.prairielearn import info_json, question_html, server_py
 from glassnet.teach.qti import parse_template, student_package
 from glassnet.teach.questions import questions
 from glassnet.teach.spec import Spec
@@ -87,6 +90,30 @@ def _canvas(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool)
         out.data(f"canvas/{variant.student}.zip", student_package(quiz, spec, variant, asked))
 
 
+def _prairielearn(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -> None:
+    spec = exercise.spec
+    if not variants:
+        return
+    folder = f"prairielearn/{slug(spec.title)}"
+    out.text(f"{folder}/info.json", info_json(spec))
+    out.text(f"{folder}/question.html", question_html(spec, variants[0], exercise.asked))
+    out.text(f"{folder}/server.py", server_py(spec))
+
+
+def _gradescope(out: Output, exercise: Exercise, variants: list[Variant], pdf: bool) -> None:
+    out.text("gradescope/setup.sh", setup_sh()).chmod(0o755)
+    out.text("gradescope/run_autograder", run_autograder()).chmod(0o755)
+    out.text("gradescope/exercise.json", exercise_json(exercise.spec, exercise.asked))
+    for variant in variants:
+        text = (out.folder / "variants" / f"{variant.student}.toml").read_bytes()
+        out.data(f"gradescope/variants/{variant.student}.toml", text)
+
+
+def slug(title: str) -> str:
+    """A folder name from a title: ``Homework 3: backprop`` -> ``homework-3-backprop``."""
+    return "-".join(re.findall(r"[a-z0-9]+", title.lower())) or "exercise"
+
+
 Writer = Callable[[Output, Exercise, list[Variant], bool], None]
 
 WRITERS: dict[str, Writer] = {
@@ -94,4 +121,6 @@ WRITERS: dict[str, Writer] = {
     "moodle": _moodle,
     "gift": _gift,
     "canvas": _canvas,
+    "prairielearn": _prairielearn,
+    "gradescope": _gradescope,
 }
