@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from glassnet.claims import at_precision
 from glassnet.errors import GlassnetError
-from glassnet.explanation import explain_example
 from glassnet.render.latex import PREAMBLE, render_figure, render_given, render_header, render_latex
 from glassnet.render.tex import TexFormatter, escape_latex_text
 from glassnet.teach.spec import Spec
@@ -46,8 +46,7 @@ def at_digits(value: float, digits: int) -> str:
 
 def question_sheet(spec: Spec, variant: Variant, asked: list[str]) -> str:
     """The question sheet of one student: network, given values, one blank per question."""
-    explanation = explain_example(variant.example)
-    explanation.source = f"Student {variant.student}"
+    explanation = replace(variant.quantities.explanation, source=f"Student {variant.student}")
     fmt = TexFormatter(9, target="latex")
     steps = variant.steps
     lines = [PREAMBLE.rstrip("\n"), *render_header(explanation, fmt)]
@@ -71,9 +70,11 @@ def question_sheet(spec: Spec, variant: Variant, asked: list[str]) -> str:
 
 def solution(spec: Spec, variant: Variant, asked: list[str]) -> str:
     """The worked solution of one student: the whole explanation, then the asked answers."""
-    explanation = explain_example(variant.example)
-    explanation.title = f"{spec.title}: worked solution"
-    explanation.source = f"Student {variant.student}"
+    explanation = replace(
+        variant.quantities.explanation,
+        title=f"{spec.title}: worked solution",
+        source=f"Student {variant.student}",
+    )
     document = render_latex(explanation)
     answers = _answers(variant, asked, spec.ask.digits)
     end = r"\end{document}"

@@ -59,7 +59,18 @@ def given(variant: Variant) -> list[Given]:
 def questions(
     variant: Variant, asked: list[str], ask: AskSpec, *, digits: int = 9
 ) -> list[Question]:
-    """The asked values of a variant with their answers (``digits``: the working's digits)."""
+    """The asked values of a variant with their answers (``digits``: the working's digits).
+
+    Kept in ``variant.cache``: every format asks for them.
+    """
+    key = ("questions", tuple(asked), ask.digits, ask.tolerance, digits)
+    if key not in variant.cache:
+        variant.cache[key] = _questions(variant, asked, ask, digits)
+    found: list[Question] = variant.cache[key]
+    return found
+
+
+def _questions(variant: Variant, asked: list[str], ask: AskSpec, digits: int) -> list[Question]:
     fmt = TextFormatter(digits)
     steps = variant.steps
     values = variant.values(asked)

@@ -32,6 +32,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,8 @@ class Variant:
     example: Example
     attempt: int
     quantities: Quantities = field(repr=False)
+    #: What the formats derive from the variant more than once (``questions.questions``).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def steps(self) -> dict[str, Step]:
