@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
+from exercise_specs import SPECS
 from glassnet.claims import at_precision, parse_number
 from glassnet.cli import main
 from glassnet.engine import Variant
@@ -150,3 +151,23 @@ def test_gradescope_unknown_student(out: Path, tmp_path: Path) -> None:
     results = autograde(out, tmp_path, '[claims]\nnet_h1 = "0.5"\n', {"users": [{"sid": "x9"}]})
     assert results["score"] == 0
     assert "No variant for this submission (ids tried: 'x9')" in results["output"]
+
+
+def test_without_text2qti_every_other_format_is_written(
+    specs: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "text2qti", None)  # as if the teach extra were missing
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPECS["mazur"].replace("count = 30", "count = 2"))
+    assert main(["exercises", str(spec), "-o", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    missing = "the Canvas format needs text2qti: pip install 'glassnet[teach]'"
+    assert err == f"glassnet: canvas/ skipped: {missing}\n"
+    assert not (tmp_path / "a" / "canvas").exists() and (tmp_path / "a" / "moodle.xml").exists()
+    assert main(["exercises", str(spec), "-o", str(tmp_path / "b"), "--format", "canvas"]) == 2
+    assert capsys.readouterr().err == (
+        "glassnet: error: the Canvas format needs text2qti: pip install 'glassnet[teach]'\n"
+    )

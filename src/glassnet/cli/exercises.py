@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from glassnet.errors import GlassnetError
+from glassnet.teach import qti
 from glassnet.teach.exercises import FORMATS, write_exercises
 from glassnet.teach.spec import read_spec
 
@@ -38,6 +40,9 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = read_spec(args.spec)
     formats = args.format or list(FORMATS)
+    if not args.format and not qti.available():  # every format there is; Canvas needs the extra
+        formats.remove("canvas")
+        print(f"glassnet: canvas/ skipped: {qti.MISSING}", file=sys.stderr)
     if args.pdf and "latex" not in formats:
         raise GlassnetError("--pdf compiles the LaTeX files: add --format latex")
     written = write_exercises(spec, args.output, formats, pdf=args.pdf)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib.util
 import io
 import zipfile
 from typing import Any
@@ -34,6 +35,11 @@ from glassnet.teach.variants import Variant
 #: The date of every zip member: the same quiz, the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MISSING = "the Canvas format needs text2qti: pip install 'glassnet[teach]'"
+
+
+def available() -> bool:
+    """Whether text2qti (the ``teach`` extra) is installed."""
+    return importlib.util.find_spec("text2qti") is not None
 
 
 def template(spec: Spec, labels: list[str]) -> str:
