@@ -316,3 +316,25 @@ def test_pdfs_compile(tmp_path: Path) -> None:
     assert first.startswith(b"%PDF")
     assert compile_pdf(tmp_path / "out" / "latex" / "answer-key.tex").read_bytes() == first
     assert not list((tmp_path / "out" / "latex").glob("*.log"))
+
+
+def test_equal_by_structure_or_by_a_given_one(tmp_path: Path) -> None:
+    """E_total = E_o1 with one output is the network's structure: not degenerate. An input
+    of exactly 1 makes ∂E/∂w1 = δ_h1 to the last digit, by chance: degenerate."""
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        'seed = 4\ncount = 1\n[network]\nshape = "2-2-1"\n'
+        '[ask]\nquantities = ["E_o1", "E_total", "delta_h1", "dE/dw1"]\n'
+    )
+    spec = read_spec(path)
+    exercise = Exercise(spec)
+    variant = exercise.draw_class()[0]
+    values = variant.values(exercise.asked)
+    assert values["E_o1"] == values["E_total"]
+    assert problems(variant, exercise.asked, spec.ask) == []
+    example = variant.example
+    example.inputs[0, 0] = 1.0
+    ones = StudentVariant("1", example, 0, Quantities(example))
+    assert ones.values(["delta_h1"]) == {"delta_h1": ones.values(["dE/dw1"])["dE/dw1"]}
+    found = problems(ones, exercise.asked, spec.ask)
+    assert len(found) == 1 and found[0].startswith("delta_h1 and dE/dw1 are both ")

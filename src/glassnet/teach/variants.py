@@ -11,10 +11,12 @@ asked value is degenerate at the asked precision (``problems``):
   though not 0 itself (an exact 0, from a target of 0, is judged exactly);
 - an asked update barely moves its parameter: ``|p+ - p| <= tolerance(p+)``,
   so an answer that forgot the update would pass;
-- two asked values are equal at the asked digits but not equal outright: equal
-  by chance. Values equal outright (to float64 noise) are equal by the
-  computation (``E_total = E_o1`` with one output, ``dnet_o1/dw5 = out_h1``,
-  ``∂E/∂b = δ``), which chance does not do to 12 digits; 0 equals 0 freely.
+- two asked values are equal at the asked digits, unless they are equal by the
+  network's structure (``E_total = E_o1`` with one output, ``dnet_o1/dw5 =
+  out_h1``, ``∂E/∂b = δ``): values equal to float64 noise that stay equal when
+  every given number is nudged (``_nudged_values``). An input of 1 makes
+  ``∂E/∂w1 = δ_h1`` exactly, but not structurally: that draw is redrawn. 0
+  equals 0 freely.
 
 A variant whose given numbers equal an earlier student's (roster order) is
 redrawn too, so the variants of a class are distinct.
@@ -40,6 +42,7 @@ from glassnet.claims import Quantities
 from glassnet.errors import GlassnetError
 from glassnet.example import Example
 from glassnet.explanation import Step
+from glassnet.network import Layer, Network
 from glassnet.practice import random_example
 from glassnet.teach.spec import AskSpec, Spec
 
@@ -298,15 +301,51 @@ def problems(variant: Variant, asked: list[str], ask: AskSpec) -> list[str]:
                 if move <= tolerance(every[after], ask):
                     found.append(f"{name} moves by {move:.3g}, within the tolerance of {after}")
     rounded: dict[str, str] = {}
+    nudged: dict[str, float] | None = None
     for key in asked:
         if values[key] == 0:
             continue
         text = at_digits(values[key], ask.digits)
         for other, seen in rounded.items():
-            if seen == text and not _identical(values[key], values[other]):
-                found.append(f"{other} and {key} are both {text} at {ask.digits} digits")
+            if seen != text:
+                continue
+            if _identical(values[key], values[other]):
+                # equal by the computation, or by a given 1 (∂E/∂w1 = δ_h1 when i1 = 1)?
+                nudged = nudged if nudged is not None else _nudged_values(variant, asked)
+                if _identical(nudged[key], nudged[other]):
+                    continue
+            found.append(f"{other} and {key} are both {text} at {ask.digits} digits")
         rounded[key] = text
     return found
+
+
+def _nudged_values(variant: Variant, asked: list[str]) -> dict[str, float]:
+    """The asked values with every weight, bias and input moved a little (and the targets,
+    unless they are one-hot): what is still equal is equal by the network's structure."""
+    ex = variant.example
+
+    def nudge(values: np.ndarray, salt: float) -> np.ndarray:
+        steps = np.sin(np.arange(1, values.size + 1) * 12.9898 + salt).reshape(values.shape)
+        return values + 1e-3 * steps
+
+    layers = []
+    for k, layer in enumerate(ex.network.layers):
+        bias = None if layer.bias is None else nudge(layer.bias, 100.0 + k)
+        bias_value = float(bias) if bias is not None and bias.ndim == 0 else bias
+        weights = nudge(layer.weights, float(k))
+        layers.append(
+            Layer(weights, layer.activation, bias=bias_value, train_bias=layer.train_bias)
+        )
+    network = Network(
+        layers,
+        loss=ex.network.loss.name,
+        batch_reduction=ex.network.batch_reduction,
+        names=ex.network.names,
+    )
+    one_hot = ex.network.loss.targets_sum_to_one
+    targets = ex.targets if one_hot else nudge(ex.targets, 200.0)
+    copy = Example(network, nudge(ex.inputs, 300.0), targets, ex.learning_rate)
+    return Quantities(copy).values(asked)
 
 
 def _identical(a: float, b: float) -> bool:
