@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from glassnet.atomic import write_text_atomic
+from glassnet.errors import GlassnetError
 from glassnet.teach.grade import grade_class, gradebook_csv, read_answers
 from glassnet.teach.spec import read_spec
 from glassnet.teach.summary import MISSING_PLOT, plot_summary, summary_md
@@ -47,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     variants = exercise.draw_class()
     grades = grade_class(exercise, variants, answers)
     output = Path(args.output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise GlassnetError(f"cannot make the folder: {error}", source=str(output.parent)) from None
     write_text_atomic(output, gradebook_csv(grades, exercise.asked))
     folder = output.parent
     write_text_atomic(folder / "summary.md", summary_md(spec.title, grades, exercise.asked))
