@@ -164,7 +164,7 @@ class _Parser(Fields):
             seed=seed,
             students=self.students(data),
             network=network,
-            numbers=self.numbers(self.table(data, "numbers"), network),
+            numbers=self.numbers(self.table(data, "numbers")),
             ask=self.ask(self.table(data, "ask")),
             path=self.source,
             data=data,
@@ -271,7 +271,7 @@ class _Parser(Fields):
             raise self.fail(named[-1][1], error.detail) from None
         return names
 
-    def numbers(self, table: dict[str, Any], network: NetworkSpec) -> Ranges:
+    def numbers(self, table: dict[str, Any]) -> Ranges:
         self.keys(table, NUMBER_KEYS, "numbers")
         default = Ranges()
         decimals = self.integer(table.get("decimals", default.decimals), "numbers.decimals")
@@ -281,7 +281,6 @@ class _Parser(Fields):
             key: self.range(table.get(key, getattr(default, key)), f"numbers.{key}")
             for key in ("weights", "biases", "inputs", "targets")
         }
-        del network  # every shape draws from the same kind of ranges
         return Ranges(decimals=decimals, **ranges)
 
     def range(self, value: Any, where: str) -> tuple[float, float]:

@@ -243,10 +243,11 @@ def _group(group: str, params: set[str] | None, quantities: Quantities) -> list[
             wanted = key.startswith("delta_")
         elif group == "gradients":
             wanted = key.startswith("dE/d") and key[4:] in layout
-        else:
-            name = key[:-1] if key.endswith("+") else ""
+        else:  # updates, updated weights, updated biases
+            name = key.removesuffix("+")
             kinds = {"updates": set(layout), "updated weights": weights}
-            wanted = section == "update" and name in kinds.get(group, set(layout) - weights)
+            chosen = kinds.get(group, set(layout) - weights)
+            wanted = section == "update" and name in chosen
         if wanted and params is not None:
             wanted = _parameter_of(key) in params
         if wanted:
