@@ -53,6 +53,8 @@ def template(spec: Spec, labels: list[str]) -> str:
 
 def parse_template(spec: Spec, labels: list[str]) -> Any:
     """text2qti's ``Quiz`` of the template."""
+    if not available():
+        raise GlassnetError(MISSING)
     try:
         from text2qti.config import Config
         from text2qti.quiz import Quiz
