@@ -1,6 +1,7 @@
 """Run the benchmark suite: every contender side by side, interleaved, in its own process.
 
-    python -m benchmarks              # tiny, mnist-epoch at 1 and 2 threads, explain, check
+    python -m benchmarks              # tiny, mnist-epoch at 1 and 2 threads, explain, check,
+                                      # exercises
                                       # (~5 minutes)
     python -m benchmarks --mnist-98   # also the race to 98% test accuracy, 5 rounds (+2.5 min)
     python -m benchmarks --quick      # 3 rounds instead of 5, for a smoke test
@@ -184,6 +185,22 @@ def bench_explain(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     }
 
 
+def bench_exercises(rounds: int, threads: int, log: Any) -> dict[str, Any]:
+    """``glassnet exercises`` for a class of 300, every format but the PDFs, once a round."""
+    runs = []
+    for r in range(rounds):
+        work = Path(tempfile.mkdtemp(prefix="glassnet-bench-"))
+        runs.append(child(["exercises", str(work)], threads))
+        log(f"exercises: round {r + 1}/{rounds} done")
+    return {
+        "students": 300,
+        "seconds": spread([res["seconds"] for res in runs]),
+        "cpu_seconds": spread([res["cpu_seconds"] for res in runs]),
+        "files": runs[-1]["files"],
+        "peak_rss_mb": max(res["peak_rss_mb"] for res in runs),
+    }
+
+
 def bench_check(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     """``glassnet check`` with wrong @1,000,000 figures, once per example per round.
 
@@ -363,6 +380,18 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {ex} | {fmt_spread(r['seconds'])} | {fmt_spread(r['cpu_seconds'])} | "
                 f"{r['status']} | {r['peak_rss_mb']:.0f} |"
             )
+    if "exercises" in results:
+        r = results["exercises"]
+        lines += [
+            "",
+            f"## exercises: `glassnet exercises` for a class of {r['students']}, every format "
+            "but the PDFs (whole command, imports included)",
+            "",
+            "| seconds | CPU seconds | files | peak RSS MB |",
+            "|---|---|---|---|",
+            f"| {fmt_spread(r['seconds'])} | {fmt_spread(r['cpu_seconds'])} | {r['files']} | "
+            f"{r['peak_rss_mb']:.0f} |",
+        ]
     lines += ["", "## acceptance", ""]
     for check in results["acceptance"]:
         lines.append(f"- {'✓' if check['met'] else '✗'} {check['target']}: {check['value']}")
@@ -426,6 +455,13 @@ def acceptance(results: dict[str, Any]) -> list[dict[str, Any]]:
             seconds < 10 and all(r["status"] == 1 for r in results["check"].values()),
             f"{seconds:.1f} s ({example})",
         )
+    if "exercises" in results:
+        seconds = results["exercises"]["seconds"]["median"]
+        add(
+            "exercises: 300 variants, every format but PDF, under 10 s",
+            seconds < 10,
+            f"{seconds:.1f} s",
+        )
     add(
         "suite under 10 minutes",
         results["meta"]["seconds"] < 600,
@@ -459,7 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         help="BLAS thread counts to compare mnist-epoch at, e.g. 1,2 (default)",
     )
     parser.add_argument(
-        "--only", choices=["tiny", "mnist-epoch", "explain", "check"], action="append"
+        "--only",
+        choices=["tiny", "mnist-epoch", "explain", "check", "exercises"],
+        action="append",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for latest.*")
     args = parser.parse_args(argv)
@@ -469,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    only = set(args.only or ["tiny", "mnist-epoch", "explain", "check"])
+    only = set(args.only or ["tiny", "mnist-epoch", "explain", "check", "exercises"])
     results: dict[str, Any] = {}
     if "tiny" in only:
         results["tiny"] = bench_tiny(rounds, min(args.threads), log)
@@ -482,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     if "check" in only:
         # some seconds a run: at most 3 rounds
         results["check"] = bench_check(min(rounds, 3), min(args.threads), log)
+    if "exercises" in only:
+        results["exercises"] = bench_exercises(min(rounds, 3), min(args.threads), log)
     if args.mnist_98:
         results["mnist_98"] = bench_mnist98(rounds, max(args.threads), log)
     command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))

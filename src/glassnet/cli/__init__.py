@@ -17,7 +17,18 @@ from glassnet import __version__
 from glassnet.errors import GlassnetError
 from glassnet.terminal import escaped_output
 
-COMMANDS = ["examples", "explain", "train", "data", "evaluate", "predict", "check", "quiz"]
+COMMANDS = [
+    "examples",
+    "explain",
+    "train",
+    "data",
+    "evaluate",
+    "predict",
+    "check",
+    "quiz",
+    "exercises",
+    "grade",
+]
 
 EXIT_USAGE = 2
 
