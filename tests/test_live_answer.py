@@ -177,9 +177,9 @@ def test_answer_mode_on_mazur(context: Any, mazur: Path) -> None:
     page = watched.page
     toggle = page.locator(".gn-answer-toggle")
     assert toggle.is_visible() and toggle.get_attribute("aria-pressed") == "false"
-    # Keyboard: Tab reaches the toggle (the first control of the view), Enter presses it; the
-    # focus shows.
-    for _ in range(10):
+    # Keyboard: Tab reaches the toggle (after the diagram's and the panels' controls), Enter
+    # presses it; the focus shows.
+    for _ in range(80):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('gn-answer-toggle')"):
             break
@@ -300,7 +300,10 @@ ALL_QUESTIONS = """() => {
       continue;
     }
     if (!isFinite(value)) { continue; }
-    const shown = view.format(value);
+    // The text shown, or where its trailing zeros were trimmed below 3 significant digits
+    // (0.9999999997 shows as 1, which check calls too coarse), the 9 digits it rounds to.
+    const digits = view.format(value).replace(/^-|e.*$/g, '').replace('.', '').replace(/^0+/, '');
+    const shown = digits.length >= 3 ? view.format(value) : value.toPrecision(9);
     const right = send(li, shown);
     if (right !== 'gn-ans-right') { odd.push([key, shown, right]); }
     // Below 1e-6, five units in the 9th digit are within the absolute slack (ABS_TOL, 1e-15).

@@ -71,7 +71,7 @@ def test_the_page_is_split_into_style_view_and_script() -> None:
     )
     assert parts["html"].startswith(f'<div class="glassnet" id="{parts["id"]}" ')
     assert parts["html"].endswith("</script></div>")  # its data is inside the view's <div>
-    assert f'window.glassnetSteps || {{}})["{parts["id"]}"] = function' in parts["js"]
+    assert f'window.glassnetSteps || {{}})["{parts["id"]}"] = g.step' in parts["js"]
     assert parts["js"].endswith(_asset("glassnet.js"))
     with pytest.raises(RuntimeError, match="not <style>, one <div>, <script>"):
         split_fragment("<div>no style</div>")
@@ -84,7 +84,7 @@ def test_the_widget_sends_the_page_of_the_example() -> None:
     assert view._css == _asset("glassnet.css")
     assert view._html.startswith(f'<div class="glassnet" id="{view._id}" data-gn-keys="local"')
     assert "0.35891648" in view._html  # w5+, as the engine computes it, in the static view
-    assert f'["{view._id}"] = function (p, X, T, eta)' in view._js
+    assert f'["{view._id}"] = g.step' in view._js
     assert view._esm == _asset("widget.js")
     # Two views have different ids, so two widgets in one notebook do not clash.
     assert LiveView(example)._id != view._id
@@ -142,7 +142,7 @@ def test_another_example_redraws_the_view_without_edits(stand_in: StandIn) -> No
     view.example = hill
     assert view.original is hill and view.example is hill and view.fragment == ""
     assert "Part 2 - Gradient descent and backpropagation" in view._html
-    assert view._id != first_id and f'["{view._id}"] = function' in view._js
+    assert view._id != first_id and f'["{view._id}"] = g.step' in view._js
     # One message: the view never sees the new page with the old page's edits.
     assert len(messages) == 1 and messages[0]["method"] == "update"
     assert {"_html", "_js", "_id", "fragment"} <= set(messages[0]["state"])

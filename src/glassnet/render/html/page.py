@@ -210,9 +210,9 @@ class _Page:
         p = self.prefix
         return (
             f'<div class="glassnet" id="{p}" data-gn-keys="{self.keys}" lang="en">'
-            f"{self.header()}{self.answer_bar()}"
+            f"{self.header()}"
             f'<div class="gn-layout">{self.figure()}{self.panels()}</div>'
-            f"{self.train_controls()}"
+            f"{self.answer_bar()}{self.train_controls()}"
             f"{self.training.html() if self.training else ''}{self.steps.html()}"
             '<footer class="gn-foot"><p>Made with glassnet. This page works offline: it loads '
             f"nothing. Numbers are shown to {self.digits} significant digits in the steps and "
