@@ -17,7 +17,9 @@ from glassnet import __version__
 from glassnet.errors import GlassnetError
 from glassnet.terminal import escaped_output
 
-COMMANDS = ["examples", "explain", "train", "data", "evaluate", "predict", "check", "quiz"]
+COMMANDS = [
+    "examples", "explain", "train", "search", "data", "evaluate", "predict", "check", "quiz",
+]  # fmt: skip
 
 EXIT_USAGE = 2
 
