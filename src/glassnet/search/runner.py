@@ -245,17 +245,28 @@ def _client(search: Search, options: SearchOptions) -> Iterator[tuple[Client, st
         dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    with contextlib.closing(cluster), Client(cluster, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+    logger = logging.getLogger("distributed")
+    with contextlib.ExitStack() as stack:
+        stack.callback(logger.setLevel, logger.level)  # after the cluster has closed
+        stack.enter_context(contextlib.closing(cluster))
+        client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+        stack.enter_context(contextlib.closing(client))
         threads = max(1, cores // workers)
         client.register_plugin(PinBlas(threads))
         plural = "es" if workers > 1 else ""
-        yield (
-            client,
-            (
-                f"a local Dask cluster: {workers} worker process{plural}, "
-                f"{threads} BLAS thread{'s' if threads > 1 else ''} each"
-            ),
-        )
+        try:
+            yield (
+                client,
+                (
+                    f"a local Dask cluster: {workers} worker process{plural}, "
+                    f"{threads} BLAS thread{'s' if threads > 1 else ''} each"
+                ),
+            )
+        except KeyboardInterrupt:
+            # Ctrl-C reached the workers too (one process group): their nannies log
+            # the shutdown as errors, which tell the user nothing.
+            logger.setLevel(logging.CRITICAL)
+            raise
 
 
 class Record:
