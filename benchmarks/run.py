@@ -4,6 +4,8 @@
                                       # (~5 minutes)
     python -m benchmarks --mnist-98   # also the race to 98% test accuracy, 5 rounds (+2.5 min)
     python -m benchmarks --quick      # 3 rounds instead of 5, for a smoke test
+    python -m benchmarks --only search   # a 16-trial MNIST search: 2 Dask workers vs one
+                                         # process (at most 3 rounds, ~2 minutes each)
 
 Each round runs every contender once, in a fresh subprocess, in an order that
 rotates from round to round; a contender warms up inside its process before
@@ -216,6 +218,39 @@ def bench_check(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     return out
 
 
+def bench_search(rounds: int, threads: int, log: Any) -> dict[str, Any]:
+    """A 16-trial MNIST search on 2 local Dask workers vs the same trials one after
+    another in one process (``benchmarks/search.py``); the speed-up is the median over
+    rounds of sequential time / Dask time, paired within each round."""
+    names = ["dask", "sequential"]
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in rotate(names, r):
+            runs[name].append(child(["search", name], threads))
+        log(
+            f"search: round {r + 1}/{rounds} done (dask {runs['dask'][-1]['seconds']:.1f} s, "
+            f"sequential {runs['sequential'][-1]['seconds']:.1f} s)"
+        )
+    out: dict[str, Any] = {"threads": threads}
+    for name in names:
+        out[name] = {
+            "seconds": spread([run["seconds"] for run in runs[name]]),
+            "failed": max(run["failed"] for run in runs[name]),
+            "best_val_accuracy": max(runs[name][-1]["val_accuracy"]),
+            "tree_peak_rss_mb": max(run["tree_peak_rss_mb"] for run in runs[name]),
+            "process_peak_rss_mb": max(run["peak_rss_mb"] for run in runs[name]),
+        }
+    out["speedup"] = paired(
+        [run["seconds"] for run in runs["dask"]], [run["seconds"] for run in runs["sequential"]]
+    )
+    # The workers' BLAS threads differ from the sequential run's, which may round a
+    # large product differently: the figures agree closely, not bit for bit.
+    out["max_val_loss_difference"] = max(
+        abs(a - b) for a, b in zip(runs["dask"][-1]["val_loss"], runs["sequential"][-1]["val_loss"])
+    )
+    return out
+
+
 def worst_check(check: dict[str, Any]) -> tuple[str, float]:
     """The example whose check took longest (by median wall time) and that time."""
     example = max(check, key=lambda ex: check[ex]["seconds"]["median"])
@@ -363,6 +398,24 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {ex} | {fmt_spread(r['seconds'])} | {fmt_spread(r['cpu_seconds'])} | "
                 f"{r['status']} | {r['peak_rss_mb']:.0f} |"
             )
+    if "search" in results:
+        m = results["search"]
+        lines += [
+            "",
+            "## search: 16 MNIST trials (784-128-10, 2 epochs each), 2 local Dask workers vs "
+            f"one process ({threads_label(m['threads'])} for the one process)",
+            "",
+            "| contender | seconds | best val_accuracy | peak RSS MB, all processes | "
+            "peak RSS MB, main process |",
+            "|---|---|---|---|---|",
+        ]
+        for name in ("dask", "sequential"):
+            r = m[name]
+            lines.append(
+                f"| {name} | {fmt_spread(r['seconds'])} | {r['best_val_accuracy']:.4f} | "
+                f"{r['tree_peak_rss_mb']:.0f} | {r['process_peak_rss_mb']:.0f} |"
+            )
+        lines += ["", f"Speed-up (sequential ÷ Dask, paired): {m['speedup']:.2f}"]
     lines += ["", "## acceptance", ""]
     for check in results["acceptance"]:
         lines.append(f"- {'✓' if check['met'] else '✗'} {check['target']}: {check['value']}")
@@ -459,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         help="BLAS thread counts to compare mnist-epoch at, e.g. 1,2 (default)",
     )
     parser.add_argument(
-        "--only", choices=["tiny", "mnist-epoch", "explain", "check"], action="append"
+        "--only", choices=["tiny", "mnist-epoch", "explain", "check", "search"], action="append"
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for latest.*")
     args = parser.parse_args(argv)
@@ -484,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
         results["check"] = bench_check(min(rounds, 3), min(args.threads), log)
     if args.mnist_98:
         results["mnist_98"] = bench_mnist98(rounds, max(args.threads), log)
+    if "search" in only:
+        # some minutes a round: at most 3 rounds; not in the default suite
+        results["search"] = bench_search(min(rounds, 3), max(args.threads), log)
     command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))
     results["meta"] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -285,3 +285,22 @@ def test_without_dask_search_says_how_to_install_it(tmp_path, capsys, monkeypatc
     out, err = capsys.readouterr()
     assert err == "glassnet: error: glassnet search needs Dask: pip install 'glassnet[search]'\n"
     assert out == ""
+
+
+def test_align_copies_only_the_arrays_that_are_not_aligned():
+    # Dask hands workers views of received bytes, which may start at any address.
+    from glassnet.search.trial import align
+
+    s = search_of('[search.parameters]\n"network.hidden" = [[4]]')
+    splits = load_data(s.config_for({}))
+    train = splits.train
+    raw = np.zeros(train.X.nbytes + 1, np.uint8)
+    raw[1:] = np.frombuffer(train.X.tobytes(), np.uint8)
+    unaligned = np.frombuffer(raw.data, np.float32, offset=1).reshape(train.X.shape)
+    assert not unaligned.flags.aligned
+    expected, y = train.X.copy(), train.y
+    train.X = unaligned
+    align(splits)
+    assert train.X.flags.aligned and train.X.flags.c_contiguous
+    np.testing.assert_array_equal(train.X, expected)
+    assert train.y is y  # aligned already: kept, not copied
