@@ -4,8 +4,9 @@ Prints one table row per trial as it finishes (trial, settings, epochs, the
 validation figures, seconds), and writes ``search.csv``, ``search.json`` and
 the best trial's ``best/model.json`` to the output folder as it goes
 (``glassnet.search.runner`` does the work). Exit status: 0 when at least one
-trial trained, 1 when every trial failed, 2 for a mistake in the input (or
-Dask missing), 130 after Ctrl-C.
+trial trained, 1 when every trial failed or trials were lost with the Dask
+scheduler (``--resume`` runs those), 2 for a mistake in the input (or Dask
+missing), 130 after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -104,19 +105,31 @@ def report(outcome: SearchOutcome, args: argparse.Namespace) -> int:
         print(f"best: trial {best.trial}, {search.metric} {value:.6g} ({settings}); model "
               f"{out / 'best' / 'model.json'}")  # fmt: skip
     if outcome.interrupted:
-        again = f"glassnet search {args.config} --resume"
-        if args.output:
-            again += f" --output {args.output}"
         print(f"glassnet: interrupted; {outcome.finished} of {outcome.total} trials finished "
-              f"(in {out / 'search.csv'}); resume with: {again}", file=sys.stderr)  # fmt: skip
+              f"(in {out / 'search.csv'}); resume with: {resume_command(args)}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
     if not args.quiet:
         print(f"wrote {out / 'search.csv'}, {out / 'search.json'}")
+    if outcome.lost:
+        print(f"glassnet: {outcome.lost} trials were lost (did the Dask scheduler go away?); "
+              f"{outcome.finished} of {outcome.total} finished; run the rest with: "
+              f"{resume_command(args)}", file=sys.stderr)  # fmt: skip
+        return EXIT_ALL_FAILED
     if best is None:
         print(f"glassnet: no trial trained; the reasons are in {out / 'search.csv'}",
               file=sys.stderr)  # fmt: skip
         return EXIT_ALL_FAILED
     return 0
+
+
+def resume_command(args: argparse.Namespace) -> str:
+    again = f"glassnet search {args.config} --resume"
+    if args.cluster:
+        again += f" --cluster {args.cluster}"
+    if args.output:
+        again += f" --output {args.output}"
+    return again
 
 
 class Table:

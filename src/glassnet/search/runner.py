@@ -89,6 +89,8 @@ class SearchOutcome:
     best: TrialResult | None = None
     ran: int = 0
     interrupted: bool = False
+    #: Trials cancelled by Dask, not by us (the scheduler went away); not recorded.
+    lost: int = 0
 
     @property
     def finished(self) -> int:
@@ -188,6 +190,10 @@ def _run(
     try:
         for future in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
             item = futures.pop(future)
+            if future.cancelled():
+                # Not by us: the scheduler went away. Unrecorded, so --resume runs it.
+                record.outcome.lost += 1
+                continue
             result = _result(future, item.trial)
             splits = record.splits[item.data_key]
             assert isinstance(splits, Splits)
@@ -300,14 +306,13 @@ class Record:
         self.out.mkdir(parents=True, exist_ok=True)
         for name in ("search.json", "search.csv"):
             remove_partial(self.out / name)
+        (self.out / "best").mkdir(exist_ok=True)
         if resume:
             self.load()
         else:
-            for name in ("search.json", "search.csv"):
-                (self.out / name).unlink(missing_ok=True)
-            (self.out / "best").mkdir(exist_ok=True)
-            remove_litter(self.model_path)
-            self.model_path.unlink(missing_ok=True)
+            for path in (self.json_path, self.out / "search.csv", self.model_path):
+                path.unlink(missing_ok=True)
+        remove_litter(self.model_path)  # and the arrays of a model.json now gone
         self.write()
 
     def load(self) -> None:
