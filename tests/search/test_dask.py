@@ -221,8 +221,8 @@ def test_local_cluster_mnist_slice_through_the_cli(tmp_path, capsys):
 @pytest.fixture
 def dask_processes(tmp_path):
     """A ``dask scheduler`` and a ``dask worker`` (2 processes) on 127.0.0.1, as separate
-    processes; yields the scheduler's address. The port is the system's pick (``--port 0``,
-    read back from the scheduler file)."""
+    processes; yields the scheduler's address and process. The port is the system's pick
+    (``--port 0``, read back from the scheduler file)."""
     started: list[subprocess.Popen] = []
     log = open(tmp_path / "dask.log", "w")  # noqa: SIM115 (closed by the finalizer)
 
@@ -241,7 +241,7 @@ def dask_processes(tmp_path):
         with Client(scheduler_file=str(file), timeout=120, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=120)
             address = client.scheduler.address
-        yield address
+        yield address, started[0]
     finally:
         for process in reversed(started):
             with contextlib.suppress(ProcessLookupError):
@@ -258,13 +258,45 @@ def dask_processes(tmp_path):
 def test_a_scheduler_started_as_a_process_through_cluster(spirals, tmp_path, capsys,
                                                           dask_processes):  # fmt: skip
     path, expected = spirals
+    address = dask_processes[0]
     out = tmp_path / "out"
-    code = main(["search", str(path), "--cluster", dask_processes, "-o", str(out)])
+    code = main(["search", str(path), "--cluster", address, "-o", str(out)])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
-    assert f"running 6 trials on the Dask scheduler at {dask_processes}" in stdout
+    assert f"running 6 trials on the Dask scheduler at {address}" in stdout
     assert recorded(out) == expected
     assert all(not r["worker"].endswith(f":{os.getpid()}") for r in csv_rows(out))
+
+
+def test_a_scheduler_that_goes_away_loses_only_the_running_trials(
+    slow_spirals, tmp_path, capsys, dask_processes, monkeypatch
+):
+    import glassnet.search.runner
+
+    path, expected = slow_spirals
+    address, scheduler = dask_processes
+
+    def stop_the_scheduler(result) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(scheduler.pid, signal.SIGKILL)
+
+    real = glassnet.search.runner.SearchOptions
+
+    def options(**settings):
+        return real(**{**settings, "on_trial": stop_the_scheduler})
+
+    monkeypatch.setattr(glassnet.search.runner, "SearchOptions", options)
+    out = tmp_path / "out"
+    code = main(["search", str(path), "--cluster", address, "-o", str(out), "-q"])
+    err = capsys.readouterr().err
+    kept = recorded(out)
+    assert code == 1 and 1 <= len(kept) < 6
+    assert all(kept[k] == expected[k] for k in kept)
+    assert err == (
+        f"glassnet: {6 - len(kept)} trials were lost (did the Dask scheduler go away?); "
+        f"{len(kept)} of 6 finished; run the rest with: glassnet search {path} --resume "
+        f"--cluster {address} --output {out}\n"
+    )
 
 
 def test_an_unreachable_scheduler_is_one_line(spirals, tmp_path, capsys, monkeypatch):

@@ -237,7 +237,7 @@ def _client(search: Search, options: SearchOptions) -> Iterator[tuple[Client, st
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as error:
             raise GlassnetError(f"cannot reach the Dask scheduler at {address}: {error}") from None
-        with contextlib.closing(client):
+        with contextlib.closing(client), _quiet_dask():
             client.register_plugin(PinBlas(1))
             yield client, f"the Dask scheduler at {address}"
         return
@@ -251,28 +251,39 @@ def _client(search: Search, options: SearchOptions) -> Iterator[tuple[Client, st
         dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    logger = logging.getLogger("distributed")
     with contextlib.ExitStack() as stack:
-        stack.callback(logger.setLevel, logger.level)  # after the cluster has closed
+        stack.enter_context(_quiet_dask())  # until the cluster has closed
         stack.enter_context(contextlib.closing(cluster))
         client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         stack.enter_context(contextlib.closing(client))
         threads = max(1, cores // workers)
         client.register_plugin(PinBlas(threads))
         plural = "es" if workers > 1 else ""
-        try:
-            yield (
-                client,
-                (
-                    f"a local Dask cluster: {workers} worker process{plural}, "
-                    f"{threads} BLAS thread{'s' if threads > 1 else ''} each"
-                ),
-            )
-        except KeyboardInterrupt:
-            # Ctrl-C reached the workers too (one process group): their nannies log
-            # the shutdown as errors, which tell the user nothing.
-            logger.setLevel(logging.CRITICAL)
-            raise
+        yield (
+            client,
+            (
+                f"a local Dask cluster: {workers} worker process{plural}, "
+                f"{threads} BLAS thread{'s' if threads > 1 else ''} each"
+            ),
+        )
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Keep Dask's log records (with their tracebacks) off the terminal inside the block.
+
+    What they report reaches the user another way: a trial's error as its recorded
+    reason, a lost scheduler as lost trials, a refused connection as one line. Records
+    of a shutdown by Ctrl-C (which reaches local workers too: one process group) or of
+    a scheduler that went away would only bury that line.
+    """
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class Record:
