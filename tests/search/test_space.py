@@ -16,7 +16,7 @@ import tomli_w
 from glassnet.cli import main
 from glassnet.errors import GlassnetError
 from glassnet.run import RunOptions, load_data, run_training_file
-from glassnet.search import apply, parse_search
+from glassnet.search import apply, parse_search, read_search
 from glassnet.search.runner import cell, to_csv
 from glassnet.search.trial import run_trial
 
@@ -304,3 +304,31 @@ def test_align_copies_only_the_arrays_that_are_not_aligned():
     assert train.X.flags.aligned and train.X.flags.c_contiguous
     np.testing.assert_array_equal(train.X, expected)
     assert train.y is y  # aligned already: kept, not copied
+
+
+def test_workers_and_a_cluster_do_not_mix(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(BASE + '[search.parameters]\n"network.hidden" = [[4]]')
+    assert main(["search", str(path), "--workers", "2", "--cluster", "tcp://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err == (
+        "glassnet: error: --workers is for the local cluster; a cluster's workers are started "
+        "with `dask worker`\n"
+    )
+
+
+def test_resume_needs_the_same_search_and_a_new_search_needs_a_free_folder(tmp_path):
+    from glassnet.search.runner import Record, SearchOptions, run_search
+
+    path = tmp_path / "s.toml"
+    path.write_text(BASE + '[search.parameters]\n"network.hidden" = [[4], [8]]')
+    out = tmp_path / "out"
+    with pytest.raises(GlassnetError, match=r"^no search to resume in .*out \(no search.json\)"):
+        run_search(path, SearchOptions(output=out, resume=True))
+    search = read_search(path)
+    Record(search, out, 2).open(resume=False, fresh=False)  # an empty search.json
+    with pytest.raises(GlassnetError, match=r"search.json holds an earlier search; add --resume"):
+        run_search(path, SearchOptions(output=out))
+    path.write_text(BASE + '[search.parameters]\n"network.hidden" = [[4], [16]]')
+    with pytest.raises(GlassnetError, match=r"search.json: was written by a search with other "
+                       "parameters, seed or metric; run with --fresh"):  # fmt: skip
+        run_search(path, SearchOptions(output=out, resume=True))

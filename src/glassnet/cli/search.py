@@ -81,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
     from glassnet.search.space import read_search
 
     search = read_search(args.config)  # a mistake in the file is reported before Dask starts
+    if args.workers and (args.cluster or search.cluster):
+        raise GlassnetError("--workers is for the local cluster; a cluster's workers are "
+                            "started with `dask worker`")  # fmt: skip
     table = Table(search)
     options = SearchOptions(
         output=Path(args.output) if args.output else None,

@@ -28,6 +28,7 @@ import io
 import json
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,7 @@ def _run(
         if isinstance(splits, Splits) and any(item.data_key == key for item in ready):
             scattered[key] = client.scatter(splits, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
     futures: dict[Future[TrialResult], _Ready] = {}
+    run_id = uuid.uuid4().hex  # task keys of their own on a scheduler other searches share
     for item in ready:
         trial = item.trial
         future = client.submit(
@@ -183,7 +185,7 @@ def _run(
             search.document_for(trial.settings),
             str(search.path),
             scattered[item.data_key],
-            key=f"glassnet-trial-{trial.trial}-{os.getpid()}-{id(record)}",
+            key=f"glassnet-trial-{trial.trial}-{run_id}",
             pure=False,
         )
         futures[future] = item
