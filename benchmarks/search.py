@@ -7,7 +7,8 @@ seed 0) and runs it: ``dask`` is ``glassnet search`` as the command runs it (an 
 LocalCluster of 2 worker processes, 1 BLAS thread each on a 2-core machine; the time
 includes starting the cluster and scattering the data); ``sequential`` loads the data once
 and trains the same trials with ``glassnet.search.trial.run_trial`` in this process, with
-all of BLAS's threads (what one would do without Dask). The clock runs from the start to
+the BLAS threads the environment gives it (``python -m benchmarks`` runs it with 1, as each
+worker has on 2 cores, and with 2, what one would do without Dask). The clock runs from the start to
 the last trial's result. Memory is the peak of the summed resident memory of the process
 and all its children (the workers), sampled every 20 ms, beside this process's own VmHWM.
 Prints a ``RESULT`` line with the seconds, the memory and every trial's validation figures.
