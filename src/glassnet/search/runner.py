@@ -48,6 +48,9 @@ from glassnet.training_file import TrainingConfig
 
 #: Seconds to wait for a scheduler given by address before saying it cannot be reached.
 CONNECT_TIMEOUT = 20
+#: The state of a future Dask cancelled (the scheduler went away). A "lost" result (its
+#: worker died) is not gone: the scheduler computes it again and ``result()`` waits.
+GONE = {"cancelled"}
 
 
 def _silent(text: str) -> None:
@@ -192,11 +195,11 @@ def _run(
     try:
         for future in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
             item = futures.pop(future)
-            if future.cancelled():
-                # Not by us: the scheduler went away. Unrecorded, so --resume runs it.
+            result = _result(client, future, item.trial)
+            if result is None:
+                # Cancelled, not by us: the scheduler went away. Unrecorded, so --resume runs it.
                 record.outcome.lost += 1
                 continue
-            result = _result(future, item.trial)
             splits = record.splits[item.data_key]
             assert isinstance(splits, Splits)
             record.finish(result, splits, options)
@@ -204,12 +207,17 @@ def _run(
         client.cancel(list(futures))  # type: ignore[no-untyped-call]
 
 
-def _result(future: Future[TrialResult], trial: Trial) -> TrialResult:
+def _result(client: Client, future: Future[TrialResult], trial: Trial) -> TrialResult | None:
     """A finished future's trial result; a task that raised (a bug, or a trial that
-    killed every worker it ran on) is a failed trial with the error as its reason."""
+    killed every worker it ran on) is a failed trial with the error as its reason.
+    None when the trial was lost with the scheduler (its result cannot be fetched)."""
+    if future.status in GONE:
+        return None
     try:
         result: TrialResult = future.result()
     except Exception as error:  # the search goes on; the reason is recorded
+        if future.status in GONE or client.status != "running":
+            return None
         return failed(trial.trial, trial.settings, f"{type(error).__name__}: {error}")
     return result
 
