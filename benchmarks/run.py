@@ -5,6 +5,9 @@
                                       # (~5 minutes)
     python -m benchmarks --mnist-98   # also the race to 98% test accuracy, 5 rounds (+2.5 min)
     python -m benchmarks --quick      # 3 rounds instead of 5, for a smoke test
+    python -m benchmarks --only search   # a 16-trial MNIST search: 2 Dask workers vs one
+                                         # process at each --threads count (at most 3
+                                         # rounds, some minutes each)
 
 Each round runs every contender once, in a fresh subprocess, in an order that
 rotates from round to round; a contender warms up inside its process before
@@ -233,6 +236,44 @@ def bench_check(rounds: int, threads: int, log: Any) -> dict[str, Any]:
     return out
 
 
+def bench_search(rounds: int, thread_counts: list[int], log: Any) -> dict[str, Any]:
+    """A 16-trial MNIST search on 2 local Dask workers vs the same trials one after
+    another in one process (``benchmarks/search.py``) with each BLAS thread count of
+    ``thread_counts``; a speed-up is the median over rounds of sequential time / Dask
+    time, paired within each round."""
+    counts = sorted(set(thread_counts))
+    names = ["dask", *(f"sequential-{t}" for t in counts)]
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in rotate(names, r):
+            if name == "dask":  # the workers pin their own BLAS; the count is the client's
+                runs[name].append(child(["search", "dask"], max(counts)))
+            else:
+                runs[name].append(child(["search", "sequential"], int(name.split("-")[1])))
+        times = ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in names)
+        log(f"search: round {r + 1}/{rounds} done ({times})")
+    out: dict[str, Any] = {"contenders": {}, "speedup": {}, "max_val_loss_difference": {}}
+    for name in names:
+        out["contenders"][name] = {
+            "seconds": spread([run["seconds"] for run in runs[name]]),
+            "failed": max(run["failed"] for run in runs[name]),
+            "best_val_accuracy": max(runs[name][-1]["val_accuracy"]),
+            "tree_peak_rss_mb": max(run["tree_peak_rss_mb"] for run in runs[name]),
+            "process_peak_rss_mb": max(run["peak_rss_mb"] for run in runs[name]),
+        }
+    dask = runs["dask"]
+    for name in names[1:]:
+        out["speedup"][name] = paired(
+            [run["seconds"] for run in dask], [run["seconds"] for run in runs[name]]
+        )
+        # With another BLAS thread count than the workers' (1 on 2 cores), a large product
+        # may round differently: then the figures agree closely, not bit for bit.
+        out["max_val_loss_difference"][name] = max(
+            abs(a - b) for a, b in zip(dask[-1]["val_loss"], runs[name][-1]["val_loss"])
+        )
+    return out
+
+
 def worst_check(check: dict[str, Any]) -> tuple[str, float]:
     """The example whose check took longest (by median wall time) and that time."""
     example = max(check, key=lambda ex: check[ex]["seconds"]["median"])
@@ -392,6 +433,26 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {fmt_spread(r['seconds'])} | {fmt_spread(r['cpu_seconds'])} | {r['files']} | "
             f"{r['peak_rss_mb']:.0f} |",
         ]
+    if "search" in results:
+        m = results["search"]
+        lines += [
+            "",
+            "## search: 16 MNIST trials (784-128-10, 2 epochs each), 2 local Dask workers vs "
+            "one process",
+            "",
+            "| contender | seconds | speed-up of Dask | best val_accuracy | max val_loss "
+            "difference to Dask | peak RSS MB, all processes | peak RSS MB, main process |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, r in m["contenders"].items():
+            speedup = m["speedup"].get(name)
+            difference = m["max_val_loss_difference"].get(name)
+            lines.append(
+                f"| {name} | {fmt_spread(r['seconds'])} | "
+                f"{'' if speedup is None else f'{speedup:.2f}'} | {r['best_val_accuracy']:.4f} | "
+                f"{'' if difference is None else f'{difference:.2g}'} | "
+                f"{r['tree_peak_rss_mb']:.0f} | {r['process_peak_rss_mb']:.0f} |"
+            )
     lines += ["", "## acceptance", ""]
     for check in results["acceptance"]:
         lines.append(f"- {'✓' if check['met'] else '✗'} {check['target']}: {check['value']}")
@@ -496,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["tiny", "mnist-epoch", "explain", "check", "exercises"],
+        choices=["tiny", "mnist-epoch", "explain", "check", "exercises", "search"],
         action="append",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for latest.*")
@@ -524,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
         results["exercises"] = bench_exercises(min(rounds, 3), min(args.threads), log)
     if args.mnist_98:
         results["mnist_98"] = bench_mnist98(rounds, max(args.threads), log)
+    if "search" in only:
+        # some minutes a round: at most 3 rounds; not in the default suite
+        results["search"] = bench_search(min(rounds, 3), args.threads, log)
     command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))
     results["meta"] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

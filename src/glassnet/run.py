@@ -32,7 +32,9 @@ from glassnet.errors import GlassnetError
 from glassnet.network import Network
 from glassnet.optimizers import Optimizer
 from glassnet.persistence import arrays_path, remove_litter, save_model
+from glassnet.progress import Progress
 from glassnet.render.plot import MISSING, plot_history
+from glassnet.schedules import Schedule
 from glassnet.training import (
     Checkpointer,
     Evaluation,
@@ -94,7 +96,7 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
     options = options if options is not None else RunOptions()
     say = options.say
     config = read_config(path)
-    splits = _load_data(config)
+    splits = load_data(config)
     train = splits.train
     optimizer, schedule = config.build_optimizer(), config.build_schedule()
     _check_memory(config, splits, optimizer)
@@ -121,18 +123,15 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
     checkpointer = Checkpointer(
         checkpoint_path, every=config.checkpoint_every, model_info=model_info
     )
-    trainer = Trainer(
+    trainer = build_trainer(
+        config,
         network,
         optimizer,
-        epochs=options.epochs or config.epochs,
-        batch_size=config.batch_size,
-        schedule=schedule,
-        seed=(config.seed, SHUFFLE_STREAM),
-        shuffle=config.shuffle,
-        early_stopping=config.early_stopping,
+        schedule,
+        epochs=options.epochs,
         checkpoint=checkpointer,
         progress=glassnet.progress.make_progress(options.progress),
-        threads=options.threads or config.threads,
+        threads=options.threads,
     )
     say(splits.summary())
     say(f"network: {describe_network(network)}")
@@ -142,7 +141,7 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
         say(f"resuming from {checkpoint_path} (after {trainer.position(train.n_samples)})")
     out.mkdir(parents=True, exist_ok=True)
     clean_output(out)
-    outcome = Outcome(_train(trainer, splits), network, out, checkpoint_path)
+    outcome = Outcome(fit_splits(trainer, splits), network, out, checkpoint_path)
     if outcome.interrupted:
         return outcome
     results = _test(outcome, splits, say)
@@ -157,7 +156,7 @@ def run_training_file(path: str | Path, options: RunOptions | None = None) -> Ou
     return outcome
 
 
-def _load_data(config: TrainingConfig) -> Splits:
+def load_data(config: TrainingConfig) -> Splits:
     """The file's data, split; a classifier's training data must have two classes."""
     splits = from_config(
         config.data, base_dir=config.path.parent, source=config.source, seed=config.seed
@@ -172,7 +171,35 @@ def _load_data(config: TrainingConfig) -> Splits:
     return splits
 
 
-def _train(trainer: Trainer, splits: Splits) -> History:
+def build_trainer(
+    config: TrainingConfig,
+    network: Network,
+    optimizer: Optimizer,
+    schedule: Schedule | None,
+    *,
+    epochs: int | None = None,
+    checkpoint: Checkpointer | None = None,
+    progress: Progress | str = "quiet",
+    threads: int | None = None,
+) -> Trainer:
+    """The ``Trainer`` the file's ``[training]`` table describes; ``epochs`` and
+    ``threads`` override the file's. ``glassnet search`` trains its trials with it too."""
+    return Trainer(
+        network,
+        optimizer,
+        epochs=epochs or config.epochs,
+        batch_size=config.batch_size,
+        schedule=schedule,
+        seed=(config.seed, SHUFFLE_STREAM),
+        shuffle=config.shuffle,
+        early_stopping=config.early_stopping,
+        checkpoint=checkpoint,
+        progress=progress,
+        threads=threads or config.threads,
+    )
+
+
+def fit_splits(trainer: Trainer, splits: Splits) -> History:
     """``trainer.fit`` on the training split (and the validation split, if any)."""
     validation = None
     if splits.validation is not None:

@@ -60,6 +60,7 @@ TOP_KEYS = {
     "optimizer",
     "schedule",
     "output",
+    "search",
 }
 NETWORK_KEYS = {
     "hidden",
@@ -162,8 +163,16 @@ def is_training_config(path: str | Path) -> bool:
 
 def parse_config(text: str, *, path: str | Path = "<string>") -> TrainingConfig:
     """Parse the TOML ``text`` of a training file; ``path`` names it and anchors its paths."""
+    return config_from_document(parse_toml(text, source=str(path)), path=path, text=text)
+
+
+def config_from_document(
+    data: dict[str, Any], *, path: str | Path = "<string>", text: str = ""
+) -> TrainingConfig:
+    """Validate a training file already parsed into ``data`` (``glassnet search`` changes
+    some of its keys first); ``path`` names it and anchors its paths. The ``[search]``
+    table is ``glassnet.search``'s to read."""
     path = Path(path)
-    data = parse_toml(text, source=str(path))
     p = _Checker(str(path))
     p.keys(data, TOP_KEYS, "")
     if "data" not in data:

@@ -21,6 +21,7 @@ COMMANDS = [
     "examples",
     "explain",
     "train",
+    "search",
     "data",
     "evaluate",
     "predict",
