@@ -399,11 +399,25 @@
         view.state = copyState(state);
         view.values = view.step(view.state);
         writeValues(root, view.values, data.digits, shown);
+        showChoice(view.state);
         view.refresh();
         listeners.forEach(function (fn) { fn(view); });
         root.dispatchEvent(new CustomEvent("glassnet:update", { detail: view }));
       }
     };
+    // The header names each layer's activation and the loss; the steps' formulas are the
+    // file's, so a switch hides them (gn-switched, see page.py switch_note).
+    function showChoice(state) {
+      var file = view.file;
+      var acts = state.acts || file.acts || [], loss = state.loss || file.loss;
+      all(root, ".gn-head .gn-act").forEach(function (el) {
+        var k = Number(el.getAttribute("data-layer"));
+        if (acts[k]) { el.textContent = acts[k]; }
+      });
+      all(root, ".gn-head .gn-loss").forEach(function (el) { if (loss) { el.textContent = loss; } });
+      var switched = loss !== file.loss || JSON.stringify(acts) !== JSON.stringify(file.acts || []);
+      root.classList.toggle("gn-switched", switched);
+    }
     if (live) {
       view.values = view.step(view.state);
       fileValues = view.values;

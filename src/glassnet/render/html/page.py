@@ -213,7 +213,8 @@ class _Page:
             f"{self.header()}"
             f'<div class="gn-layout">{self.figure()}{self.panels()}</div>'
             f"{self.answer_bar()}{self.train_controls()}"
-            f"{self.training.html() if self.training else ''}{self.steps.html()}"
+            f"{self.training.html() if self.training else ''}{self.switch_note()}"
+            f"{self.steps.html()}"
             '<footer class="gn-foot"><p>Made with glassnet. This page works offline: it loads '
             f"nothing. Numbers are shown to {self.digits} significant digits in the steps and "
             f"rounded to {min(self.digits, DIAGRAM_DIGITS)} decimals on the diagram.</p></footer>"
@@ -233,8 +234,10 @@ class _Page:
                 else esc(ex.url)
             )
             credit = f"{credit} — {link}" if credit else link
+        # The activations and the loss are named for the script, which shows a switch here.
         layers = ", ".join(
-            f"{network.names.layer(k)} {layer.activation.name}"
+            f'{esc(network.names.layer(k))} <span class="gn-act" data-layer="{k}">'
+            f"{esc(layer.activation.name)}</span>"
             for k, layer in enumerate(network.layers)
         )
         sizes = "-".join(str(n) for n in network.sizes)
@@ -249,7 +252,8 @@ class _Page:
         if ex.description:
             lines.append(f'<p class="gn-description">{esc(ex.description)}</p>')
         lines.append(
-            f'<p class="gn-network">network {sizes}: {esc(layers)}; loss {esc(network.loss.name)}, '
+            f'<p class="gn-network">network {sizes}: {layers}; loss '
+            f'<span class="gn-loss">{esc(network.loss.name)}</span>, '
             f"{network.batch_reduction} over {samples}; learning rate η = "
             f"{self.eta_html()}</p>"
         )
@@ -261,7 +265,9 @@ class _Page:
             )
             lines.append(
                 '<p class="gn-note">Too large to show neuron by neuron: each layer is shown in '
-                f"matrix form (first and last rows and columns){boxes}.</p>"
+                f"matrix form (first and last rows and columns){boxes}. Editing, Answer mode "
+                "and training on the page need the neuron-by-neuron form (up to 12 neurons a "
+                "layer and 12 samples): this page shows the file's numbers.</p>"
             )
         # One-line notices of the live page (a malformed fragment, a refused edit).
         lines.append('<p class="gn-notice" role="status" hidden></p>')
@@ -293,6 +299,23 @@ class _Page:
             f"it in its place and press Enter (at least {MIN_DIGITS} significant digits, "
             "rounded or truncated; ? shows it).</p>"
             '<p class="gn-answer-progress" aria-live="polite"></p></div>'
+        )
+
+    def switch_note(self) -> str:
+        """What the steps show once an activation or the loss is switched on the page.
+
+        The steps below were written by Python for the file's activations and loss: their
+        values follow a switch (the generated step computes them), their formulas cannot, so
+        the script hides the formulas rather than show them with another choice's numbers.
+        """
+        if self.step_source is None:
+            return ""
+        return (
+            '<p class="gn-switch-note gn-js" hidden>An activation or the loss differs from the '
+            "file's: the steps below show this choice's values by name, without their formulas "
+            "(written for the file's choice); steps this choice does not have are hidden. "
+            "<b>Download as TOML</b> and run <code>glassnet explain</code> on it for every "
+            "formula.</p>"
         )
 
     def eta_html(self) -> str:
