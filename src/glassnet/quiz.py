@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from glassnet.claims import MIN_DIGITS, agreement, judged, parse_number
 from glassnet.errors import GlassnetError
 from glassnet.example import Example
@@ -65,17 +63,7 @@ def questions(explanation: Explanation) -> list[Step]:
             "the network is too large to quiz neuron by neuron; try a smaller example or "
             "--seed N --shape 2-2-2"
         )
-    kinds = {
-        step.key: section.kind
-        for section in explanation.sections
-        for block in section.blocks
-        for step in block.steps
-    }
-    return [
-        step
-        for step in explanation.steps()
-        if kinds[step.key] != "given" and np.ndim(step.value) == 0 and "frozen" not in step.note
-    ]
+    return explanation.computed_scalars()
 
 
 def run_quiz(

@@ -91,6 +91,18 @@ class Explanation:
         """Every step, in order."""
         return [step for s in self.sections for b in s.blocks for step in b.steps]
 
+    def computed_scalars(self) -> list[Step]:
+        """The steps a learner computes: every scalar outside *Given*, not the frozen biases
+        (what ``glassnet quiz`` and the page's Answer mode ask for), in order."""
+        return [
+            step
+            for section in self.sections
+            if section.kind != "given"
+            for block in section.blocks
+            for step in block.steps
+            if np.ndim(step.value) == 0 and "frozen" not in step.note
+        ]
+
     def step(self, key: str) -> Step:
         for step in self.steps():
             if step.key == key:

@@ -29,7 +29,6 @@ from glassnet.fast.javascript import (
     trainable,
 )
 from glassnet.live import edit_data
-from glassnet.quiz import questions
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -286,7 +285,7 @@ class _Page:
         """
         if self.step_source is None:
             return ""
-        asked = [[s.key, 1 + (s.formula is not None)] for s in questions(self.explanation)]
+        asked = [[s.key, 1 + (s.formula is not None)] for s in self.explanation.computed_scalars()]
         if not asked:
             return ""
         return (
