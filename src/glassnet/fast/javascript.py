@@ -96,7 +96,14 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.activations import ACTIVATIONS, Activation, Softplus, get_activation
+from glassnet.activations import (
+    ACTIVATIONS,
+    Activation,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    get_activation,
+)
 from glassnet.errors import GlassnetError
 from glassnet.fast.codegen import Dialect, Generator, UnsupportedError, render
 from glassnet.fast.compiled import MAX_SAMPLES, MAX_WIDTH, MAX_WORK
@@ -344,7 +351,7 @@ class _Live(Generator):
         self.options = _options(network)
         # the one activation that is not elementwise, whose Jacobian the step writes out
         shifted = [act for act in self.options[-1].values() if not act.elementwise]
-        if [act.name for act in shifted] not in ([], ["softmax"]):
+        if len(shifted) > 1 or not all(isinstance(act, Softmax) for act in shifted):
             raise UnsupportedError("the only non-elementwise activation covered is softmax")
         self.softmax = shifted[0] if shifted else None
         self.own_shifted = not network.layers[-1].activation.elementwise
@@ -487,7 +494,7 @@ class _Live(Generator):
             if not act.elementwise:  # log-softmax from the shifted net inputs; 0 · log(0) is 0
                 stable = _subst(term, {Call("log", (o,)): Sub(Sym("z"), Sym("lse"))})
                 parts.append(f"s: {_function('z, lse, t', Cond(stable, t, Num(0.0)))}")
-            elif paired == "sigmoid":  # log(out) = -softplus(-net), log(1 - out) = -softplus(net)
+            elif isinstance(act, Sigmoid):  # log(out) = -softplus(-n), log(1-out) = -softplus(n)
                 n, softplus = Sym("n"), Softplus()
                 stable = _subst(
                     term,
