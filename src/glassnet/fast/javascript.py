@@ -122,7 +122,7 @@ from glassnet.formula import (
     Sub,
     Sym,
 )
-from glassnet.losses import LOSSES, get_loss
+from glassnet.losses import LOSSES, SUM_TOLERANCE, get_loss
 from glassnet.network import Layer, Network, check_activation, check_loss
 
 __all__ = [
@@ -138,12 +138,27 @@ __all__ = [
     "with_choice",
 ]
 
-#: The targets a loss accepts, where ``Loss.bad_target`` refuses some: every target
-#: ``>= min`` (and ``<= max``), and a sample's targets summing to ``sum`` within ``tol``.
-TARGET_RULES: dict[str, dict[str, float]] = {
-    "cross_entropy": {"min": 0.0, "sum": 1.0, "tol": 1e-9},
-    "binary_cross_entropy": {"min": 0.0, "max": 1.0},
-}
+def _target_rules() -> dict[str, dict[str, float]]:
+    """The targets each loss accepts, from its declarations (``Loss.target_low``,
+    ``target_high``, ``targets_sum_to_one``: what ``Loss.bad_target`` checks): every target
+    ``>= min`` (and ``<= max``), and a sample's targets summing to ``sum`` within ``tol``."""
+    rules: dict[str, dict[str, float]] = {}
+    for name, make in LOSSES.items():
+        loss = make()
+        rule: dict[str, float] = {}
+        if loss.target_low is not None:
+            rule["min"] = loss.target_low
+        if loss.target_high is not None:
+            rule["max"] = loss.target_high
+        if loss.targets_sum_to_one:
+            rule.update(sum=1.0, tol=SUM_TOLERANCE)
+        if rule:
+            rules[name] = rule
+    return rules
+
+
+#: The targets a loss accepts, where ``Loss.bad_target`` refuses some (``_target_rules``).
+TARGET_RULES: dict[str, dict[str, float]] = _target_rules()
 
 
 def js_string(text: str) -> str:
