@@ -1,4 +1,4 @@
-"""Shared test setup: the hypothesis profiles, and ``tests/`` on the import path.
+"""Shared test setup: the hypothesis profiles, ``tests/`` on the import path, one Chromium.
 
 The ``ci`` profile is loaded unless ``--hypothesis-profile`` or ``HYPOTHESIS_PROFILE``
 picks another; ``thorough`` runs ten times as many examples, for a hunt before a release.
@@ -8,8 +8,11 @@ import contextlib
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # pytest runs with --import-mode=importlib, which does not put tests/ on sys.path;
@@ -33,3 +36,13 @@ settings.register_profile(
 )
 settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=1500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (``test_browser.launched``) for the browser
+    tests; a module's ``context`` fixture opens its window at its own size."""
+    from test_browser import launched
+
+    with launched() as chromium:
+        yield chromium

@@ -33,18 +33,12 @@ from glassnet.engine import backprop
 from glassnet.explanation import explain
 from glassnet.render.html import render_html
 from strategies import Case, cases
-from test_browser import Watched, launched, window, write_page
+from test_browser import Watched, window, write_page
 from test_judging_table import check_verdict, judging_cases
 
 pytestmark = pytest.mark.browser
 
 OUT_H1 = 0.5932699921071872  # Mazur's out_h1
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,7 @@ from glassnet.render.html import render_html
 from glassnet.render.json import explanation_to_dict
 from live_fragments import BATCH, FRAGMENTS, switches
 from strategies import Case, cases
-from test_browser import launched, window
+from test_browser import window
 from test_live import example_of, random_fragment
 from test_live_page import TEXTS, equal
 
@@ -64,12 +64,6 @@ REPORT = """() => {
     choices: !!view.data.choices,
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

@@ -49,17 +49,11 @@ from glassnet.render.html.drawing import edge_width, node_shade
 from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import MINUS, format_decimal, format_significant
 from strategies import Case, cases
-from test_browser import Watched, launched, window
+from test_browser import Watched, window
 from test_live_page import equal
 from test_rounding_noise import NOISY
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,7 @@ from glassnet.render.html import render_html
 from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import format_significant
 from strategies import Case, cases
-from test_browser import EXAMPLES, Watched, launched, window
+from test_browser import EXAMPLES, Watched, window
 from test_rounding_noise import NOISY
 
 pytestmark = pytest.mark.browser
@@ -58,12 +58,6 @@ RTOL = 1e-12
 ABS_FLOOR = 1e-13
 #: Mazur's page must stay below this many bytes.
 MAZUR_LIMIT = 300_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

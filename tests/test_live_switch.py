@@ -57,7 +57,7 @@ from glassnet.render.json import explanation_to_dict
 from glassnet.render.mathml import format_significant
 from strategies import Case, cases
 from strategies import targets as target_rows
-from test_browser import EXAMPLES, Watched, launched, window
+from test_browser import EXAMPLES, Watched, window
 from test_live_page import equal
 
 # -- the choices, against the network's own validation (no browser) -------------------------
@@ -176,12 +176,6 @@ def test_generated_code_has_no_eval() -> None:
 
 
 # -- the generated JavaScript in Chromium -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

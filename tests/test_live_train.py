@@ -45,12 +45,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched() as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
 def context(browser: Any) -> Iterator[Any]:
     with window(browser, 1280, 900) as ctx:
         yield ctx
