@@ -227,20 +227,19 @@ def random_fragment(example: Example, rng: random.Random, *, switch: bool = True
                 parts[slot.name] = js_number(row[slot.index])
     text = "&".join(f"{k.replace(' ', '%20')}={v}" for k, v in parts.items())
     if switch:
-        from glassnet.live import allowed_activations, allowed_losses
+        from glassnet.fast.javascript import choices
 
+        allowed = choices(network)
         acts = [layer.activation.name for layer in network.layers]
         for k in range(len(acts) - 1):
             if rng.random() < 0.3:
-                acts[k] = rng.choice(allowed_activations(network, k))
+                acts[k] = rng.choice(allowed["acts"][k])
                 text += f"&act{k + 1}={acts[k]}"
         if loss not in ("cross_entropy", "binary_cross_entropy") and rng.random() < 0.4:
-            options = [
-                a for a in allowed_activations(network, len(acts) - 1) if loss in allowed_losses(a)
-            ]
+            options = [a for a in allowed["acts"][-1] if loss in allowed["losses"][a]]
             acts[-1] = rng.choice(options)
             text += f"&act{len(acts)}={acts[-1]}"
-            losses = [x for x in allowed_losses(acts[-1]) if x in ("half_sse", "sse", "mse")]
+            losses = [x for x in allowed["losses"][acts[-1]] if x in ("half_sse", "sse", "mse")]
             text += f"&loss={rng.choice(losses)}"
     return text
 

@@ -472,13 +472,12 @@ def test_phone_screen(browser: Any, tmp_path: Path) -> None:
 
 def with_choices(html: str, example: Example) -> str:
     """The page with ``data.choices`` in the shape the generated step's switches give it
-    (built here from ``glassnet.live``'s rules), for the switches' controls alone: the numbers
-    of a switched page are compared where the page itself carries ``data.choices``."""
-    from glassnet.live import allowed_activations, allowed_losses
+    (``glassnet.fast.javascript.choices`` without its target rules), for the switches' controls
+    alone: the numbers of a switched page are compared where the page itself carries them."""
+    from glassnet.fast.javascript import choices as allowed
 
-    network = example.network
-    acts = [allowed_activations(network, k) for k in range(len(network.layers))]
-    choices = {"acts": acts, "losses": {a: allowed_losses(a) for a in acts[-1]}}
+    listed = allowed(example.network)
+    choices = {"acts": listed["acts"], "losses": listed["losses"]}
     found = re.search(r'(<script type="application/json" class="gn-data">)(.*?)(</script>)', html)
     assert found is not None
     data = json.loads(found.group(2))

@@ -46,18 +46,16 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
-from glassnet.activations import ACTIVATIONS, Activation, get_activation
 from glassnet.errors import GlassnetError
 from glassnet.example import Example
 from glassnet.fast.compiled import parameters
+from glassnet.fast.javascript import activation_options, losses_for
 from glassnet.losses import LOSSES, SUM_TOLERANCE, get_loss
-from glassnet.network import Layer, Network, check_activation, check_loss
+from glassnet.network import Layer, Network
 
 __all__ = [
     "NUMBER",
     "Slot",
-    "allowed_activations",
-    "allowed_losses",
     "apply_fragment",
     "edit_data",
     "fill_template",
@@ -128,30 +126,6 @@ def slots(network: Network, n_samples: int) -> list[Slot]:
                     at += 1
     result.append(Slot("eta", "eta", -1, 0, ""))
     return result
-
-
-def allowed_activations(network: Network, index: int) -> list[str]:
-    """The activations layer ``index`` may take (``network.check_activation``)."""
-    allowed = []
-    for name in ACTIVATIONS:
-        try:
-            check_activation(get_activation(name), index, len(network.layers))
-        except GlassnetError:
-            continue
-        allowed.append(name)
-    return allowed
-
-
-def allowed_losses(output: str) -> list[str]:
-    """The losses an output layer of activation ``output`` allows (``network.check_loss``)."""
-    allowed = []
-    for name in LOSSES:
-        try:
-            check_loss(get_loss(name), get_activation(output))
-        except GlassnetError:
-            continue
-        allowed.append(name)
-    return allowed
 
 
 def target_rules() -> dict[str, dict[str, float | bool | None]]:
@@ -320,7 +294,7 @@ def apply_fragment(example: Example, text: str) -> Example:
             state.put(table[key], _number(key, value, positive=key == "eta"))
         elif act and int(act.group(1)) <= n_layers:
             index = int(act.group(1)) - 1
-            allowed = allowed_activations(network, index)
+            allowed = activation_options(network)[index]
             if value not in allowed:
                 raise _fail(key, f"expected one of {', '.join(allowed)}, got '{value}'")
             state.acts[index] = value
@@ -335,7 +309,8 @@ def apply_fragment(example: Example, text: str) -> Example:
 
 def _example(example: Example, state: _State, table: dict[str, Slot]) -> Example:
     network = example.network
-    allowed = allowed_losses(state.acts[-1])
+    options = activation_options(network)
+    allowed = losses_for(options[-1][state.acts[-1]])
     if state.loss not in allowed:
         raise _fail(
             "loss",
@@ -351,7 +326,7 @@ def _example(example: Example, state: _State, table: dict[str, Slot]) -> Example
     # Built as a reader builds a file's layers (``Layer`` lays the arrays out as it does), so
     # the engine sums in the same order as for the example file of these numbers.
     layers, at = [], 0
-    for layer, name in zip(network.layers, state.acts, strict=True):
+    for layer, name, allowed_here in zip(network.layers, state.acts, options, strict=True):
         size = layer.weights.size
         weights = np.array(state.p[at : at + size]).reshape(layer.weights.shape)
         at += size
@@ -359,7 +334,8 @@ def _example(example: Example, state: _State, table: dict[str, Slot]) -> Example
         if layer.bias is not None:
             bias = np.array(state.p[at : at + layer.bias.size]).reshape(layer.bias.shape)
             at += layer.bias.size
-        activation = _activation(layer.activation, name)
+        # the file's activation (with its settings) when it is chosen, else name's defaults
+        activation = allowed_here[name]
         layers.append(Layer(weights, activation, bias=bias, train_bias=layer.train_bias))
     edited = Network(
         layers, loss=loss, batch_reduction=network.batch_reduction, names=network.names
@@ -375,11 +351,6 @@ def _example(example: Example, state: _State, table: dict[str, Slot]) -> Example
         description=example.description,
         path=example.path,
     )
-
-
-def _activation(own: Activation, name: str) -> Activation:
-    """The file's activation (with its settings) when it is chosen, else ``name``'s defaults."""
-    return own if own.name == name else get_activation(name)
 
 
 def fragment_of(edited: Example, original: Example) -> str:

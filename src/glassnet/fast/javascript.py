@@ -128,15 +128,18 @@ from glassnet.network import Layer, Network, check_activation, check_loss
 __all__ = [
     "TARGET_RULES",
     "UnsupportedError",
+    "activation_options",
     "choices",
     "js_string",
     "live_functions",
+    "losses_for",
     "render_js",
     "step_function",
     "train_function",
     "trainable",
     "with_choice",
 ]
+
 
 def _target_rules() -> dict[str, dict[str, float]]:
     """The targets each loss accepts, from its declarations (``Loss.target_low``,
@@ -210,8 +213,8 @@ def choices(network: Network) -> dict[str, Any]:
     "targets": {loss: rule}}``: exactly what ``network.check_activation`` and
     ``network.check_loss`` accept, and ``TARGET_RULES`` for the losses listed.
     """
-    options = _options(network)
-    losses = {name: _losses_for(act) for name, act in options[-1].items()}
+    options = activation_options(network)
+    losses = {name: losses_for(act) for name, act in options[-1].items()}
     listed = {loss for names in losses.values() for loss in names}
     return {
         "acts": [list(allowed) for allowed in options],
@@ -227,7 +230,7 @@ def with_choice(network: Network, acts: Sequence[str], loss: str) -> Network:
     else gets the named activation's defaults. ``GlassnetError`` for a choice the
     network does not allow.
     """
-    options = _options(network)
+    options = activation_options(network)
     if len(acts) != len(options):
         raise GlassnetError(f"expected {len(options)} activations, got {len(acts)}", field="acts")
     layers = []
@@ -295,7 +298,7 @@ def train_function(network: Network, n_samples: int) -> str:
     return generator.module(generator.loop())
 
 
-def _options(network: Network) -> list[dict[str, Activation]]:
+def activation_options(network: Network) -> list[dict[str, Activation]]:
     """Per layer, the activations it may take, by registry name (see ``with_choice``)."""
     n_layers = len(network.layers)
     result = []
@@ -312,7 +315,8 @@ def _options(network: Network) -> list[dict[str, Activation]]:
     return result
 
 
-def _losses_for(output: Activation) -> list[str]:
+def losses_for(output: Activation) -> list[str]:
+    """The losses an output layer of activation ``output`` allows (``network.check_loss``)."""
     allowed = []
     for name in LOSSES:
         try:
@@ -363,7 +367,7 @@ class _Live(Generator):
         self.network = network
         self.n_in = network.layers[0].weights.shape[1]
         self.batch = n_samples > 1
-        self.options = _options(network)
+        self.options = activation_options(network)
         # the one activation that is not elementwise, whose Jacobian the step writes out
         shifted = [act for act in self.options[-1].values() if not act.elementwise]
         if len(shifted) > 1 or not all(isinstance(act, Softmax) for act in shifted):
