@@ -28,7 +28,7 @@ from glassnet.fast.javascript import (
     live_functions,
     trainable,
 )
-from glassnet.live import edit_data
+from glassnet.live import edit_data, slots
 from glassnet.render.html.derivation import derivations, param_names
 from glassnet.render.html.diagram import DIAGRAM_DIGITS, Diagram
 from glassnet.render.html.drawing import diagram_scales, draw
@@ -485,13 +485,8 @@ class _Page:
     def train_data(self) -> dict[str, Any]:
         """What ``train.js`` needs: the parameters' check names in ``parameters`` order
         (each one's update is ``name+`` in the generated step's values)."""
-        network = self.explanation.trace.network
-        names: list[str] = []
-        for k, layer in enumerate(network.layers):
-            n_j, n_i = layer.weights.shape
-            names += [network.names.weight(k, j, i) for j in range(n_j) for i in range(n_i)]
-            if layer.bias is not None:
-                names += [network.names.bias(k, j) for j in range(layer.bias.size)]
+        trace = self.explanation.trace
+        names = [slot.name for slot in slots(trace.network, trace.n_samples) if slot.kind == "p"]
         return {"names": names, "steps": TRAIN_STEPS, "max": TRAIN_MAX_STEPS}
 
     def edit(self) -> dict[str, Any]:
