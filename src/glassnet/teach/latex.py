@@ -29,6 +29,8 @@ from glassnet.teach.variants import Variant
 
 #: Asked quantities per answer-key table: the student column and these fit an A4 page.
 KEY_COLUMNS = 5
+#: How many times pdflatex runs on one file at most (a longtable needs two).
+PDFLATEX_RUNS = 3
 #: Seconds pdflatex may take on one file.
 PDFLATEX_TIMEOUT = 120
 
@@ -140,23 +142,30 @@ def compile_pdf(tex: Path) -> Path:
     if pdflatex is None:
         raise GlassnetError("--pdf needs pdflatex (TeX Live: texlive-latex-base and friends)")
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
-    try:
-        done = subprocess.run(
-            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-            cwd=tex.parent,
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=PDFLATEX_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise GlassnetError(f"pdflatex took over {PDFLATEX_TIMEOUT} s", source=str(tex)) from None
     pdf = tex.with_suffix(".pdf")
-    if done.returncode != 0 or not pdf.exists():
-        first = next((ln for ln in done.stdout.splitlines() if ln.startswith("!")), "failed")
-        raise GlassnetError(f"pdflatex: {first}", source=str(tex))
+    # A longtable's header is set apart from its rows: their column widths agree only on a
+    # second run, which pdflatex asks for ("Rerun LaTeX"); a sheet without one needs one run.
+    for _ in range(PDFLATEX_RUNS):
+        try:
+            done = subprocess.run(
+                [pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                cwd=tex.parent,
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=PDFLATEX_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise GlassnetError(
+                f"pdflatex took over {PDFLATEX_TIMEOUT} s", source=str(tex)
+            ) from None
+        if done.returncode != 0 or not pdf.exists():
+            first = next((ln for ln in done.stdout.splitlines() if ln.startswith("!")), "failed")
+            raise GlassnetError(f"pdflatex: {first}", source=str(tex))
+        if "Rerun LaTeX" not in done.stdout:
+            break
     for extra in (".aux", ".log", ".out"):
         tex.with_suffix(extra).unlink(missing_ok=True)
     return pdf
